@@ -1,0 +1,204 @@
+// Package app assembles one cerrojo node from its configuration: database,
+// migrations, master key, Redis and the HTTP server with every capability's
+// routes. `cerrojo serve` and the end-to-end tests both start nodes through
+// it, so what the tests run is what operators run.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/cerrojo/cerrojo/internal/clock"
+	"github.com/cerrojo/cerrojo/internal/config"
+	"github.com/cerrojo/cerrojo/internal/keyring"
+	"github.com/cerrojo/cerrojo/internal/redisconn"
+	"github.com/cerrojo/cerrojo/internal/server"
+	"github.com/cerrojo/cerrojo/internal/storage"
+)
+
+// SQLiteFileName is the embedded database's file in the data directory.
+const SQLiteFileName = "cerrojo.db"
+
+// App is a running node's parts.
+type App struct {
+	Config config.Config
+	Logger *slog.Logger
+	Clock  clock.Clock
+	DB     *storage.DB
+	Redis  *redis.Client // nil without Redis
+	Ring   *keyring.Ring
+	Server *server.Server
+}
+
+// New opens the node's dependencies and builds its server. It applies
+// migrations when the configuration says so, and refuses to start with
+// pending migrations otherwise, or with a master key that does not match
+// the database.
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App, err error) {
+	a := &App{Config: cfg, Logger: logger, Clock: clock.System{}}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+
+	if err := a.openDatabase(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.migrate(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.openKeyring(ctx); err != nil {
+		return nil, err
+	}
+	if cfg.Redis.URL != "" {
+		a.Redis, err = redisconn.Open(cfg.Redis.URL.Reveal())
+		if err != nil {
+			return nil, err
+		}
+		// Redis is optional at run time: an outage degrades readiness but
+		// must not keep the node from starting.
+		if err := redisconn.Ping(ctx, a.Redis); err != nil {
+			logger.Warn("redis is not reachable; continuing without it until it is",
+				"error", err.Error())
+		}
+	}
+
+	a.Server = server.New(server.Options{
+		HTTP:     cfg.HTTP,
+		Logger:   logger,
+		Registry: newRegistry(),
+		Checks:   a.readinessChecks(),
+	})
+	return a, nil
+}
+
+func (a *App) openDatabase(ctx context.Context) error {
+	var err error
+	if a.Config.Embedded() {
+		path := filepath.Join(a.Config.DataDir, SQLiteFileName)
+		a.DB, err = storage.OpenSQLite(ctx, path)
+		if err != nil {
+			return err
+		}
+		abs, _ := filepath.Abs(a.Config.DataDir)
+		a.Logger.Info("embedded single-node mode: SQLite database in the data directory; "+
+			"set CERROJO_DATABASE_URL to a PostgreSQL URL to run several nodes",
+			"data_dir", abs, "database", path)
+		return nil
+	}
+
+	a.DB, err = storage.OpenPostgres(ctx, a.Config.Database.URL.Reveal(),
+		storage.PostgresOptions{MaxOpenConns: a.Config.Database.MaxOpenConns})
+	if err != nil {
+		return err
+	}
+	a.Logger.Info("database: PostgreSQL", "database", a.DB.Location())
+	return nil
+}
+
+func (a *App) migrate(ctx context.Context) error {
+	if !a.Config.Database.MigrateOnStart {
+		pending, err := a.DB.HasPendingMigrations(ctx)
+		if err != nil {
+			return err
+		}
+		if pending {
+			return errors.New("the database has pending migrations and " +
+				"database.migrate_on_start is false; run `cerrojo migrate up` first")
+		}
+		return nil
+	}
+
+	applied, err := a.DB.MigrateUp(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range applied {
+		a.Logger.Info("applied migration", "version", m.Version, "name", m.Name)
+	}
+	return nil
+}
+
+func (a *App) openKeyring(ctx context.Context) error {
+	key, src, err := keyring.LoadMasterKey(a.Config, rand.Reader)
+	if err != nil {
+		return err
+	}
+	switch {
+	case src.Created:
+		a.Logger.Info("created a new master key; back it up; without it the secrets in "+
+			"this database cannot be read", "master_key_file", src.Path)
+	case src.Path != "":
+		a.Logger.Info("master key loaded", "source", src.Kind, "master_key_file", src.Path)
+	default:
+		a.Logger.Info("master key loaded", "source", "CERROJO_MASTER_KEY")
+	}
+	if src.LooseMode != 0 {
+		a.Logger.Warn("master key file can be read by other users; run chmod 600 on it",
+			"master_key_file", src.Path, "mode", src.LooseMode.String())
+	}
+
+	a.Ring, err = keyring.New(rand.Reader, key)
+	if err != nil {
+		return err
+	}
+	return keyring.VerifyDatabase(ctx, a.Ring, keyring.NewSQLStore(a.DB), a.Clock.Now())
+}
+
+func (a *App) readinessChecks() []server.Check {
+	checks := []server.Check{{Name: "database", Func: a.DB.PingContext}}
+	if a.Redis != nil {
+		checks = append(checks, server.Check{Name: "redis", Func: func(ctx context.Context) error {
+			return redisconn.Ping(ctx, a.Redis)
+		}})
+	}
+	return checks
+}
+
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// Run serves HTTP on the configured address until ctx is cancelled.
+func (a *App) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.Config.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.Config.ListenAddr, err)
+	}
+	return a.RunListener(ctx, ln)
+}
+
+// RunListener serves HTTP on ln until ctx is cancelled.
+func (a *App) RunListener(ctx context.Context, ln net.Listener) error {
+	a.Logger.Info("listening", "addr", ln.Addr().String())
+	if err := a.Server.Run(ctx, ln); err != nil {
+		return err
+	}
+	a.Logger.Info("stopped cleanly")
+	return nil
+}
+
+// Close releases the node's connections.
+func (a *App) Close() error {
+	var errs []error
+	if a.Redis != nil {
+		errs = append(errs, a.Redis.Close())
+	}
+	if a.DB != nil {
+		errs = append(errs, a.DB.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,156 @@
+// Package cli implements the cerrojo command: each subcommand parses its
+// flags, loads the configuration, and calls into the capability packages.
+// It holds no business rules. Main is separate from package main so that the
+// command can be tested in process.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+
+	"github.com/cerrojo/cerrojo/internal/config"
+)
+
+// Env is what the command may use of its process.
+type Env struct {
+	Getenv func(string) string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, env Env, args []string) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":   {"run the server", runServe},
+		"migrate": {"apply or list database migrations (up, status)", runMigrate},
+		"config":  {"check the configuration and print it, secrets redacted (check)", runConfig},
+		"version": {"print the version, commit and Go version", runVersion},
+	}
+}
+
+// Main runs the command line args (without the program name) and returns
+// the process's exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(env.Stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+
+	cmd, ok := commands()[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "cerrojo: unknown command %q\n\n", args[0])
+		usage(env.Stderr)
+		return exitUsage
+	}
+
+	err := cmd.run(ctx, env, args[1:])
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(env.Stderr, "cerrojo %s: %v\n", args[0], err)
+		return exitUsage
+	default:
+		fmt.Fprintf(env.Stderr, "cerrojo %s: %v\n", args[0], err)
+		return exitError
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "cerrojo: identity, authorization and compliance for marketplaces")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "usage: cerrojo <command> [flags]")
+	fmt.Fprintln(w)
+	cmds := commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run `cerrojo <command> -h` for a command's flags. Configuration comes from")
+	fmt.Fprintln(w, "CERROJO_* environment variables and an optional YAML file (--config or")
+	fmt.Fprintln(w, "CERROJO_CONFIG); docs/configuration.md lists every key.")
+}
+
+// usageError is a mistake in how the command was called.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string, env Env) *flag.FlagSet {
+	fs := flag.NewFlagSet("cerrojo "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+// parse parses flags, turning flag errors into usage errors.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+// configFlag adds --config to fs.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", "", "YAML configuration `file` (default $CERROJO_CONFIG)")
+}
+
+// loadConfig loads the configuration from the file named by --config or
+// CERROJO_CONFIG, then the environment.
+func loadConfig(env Env, path string) (config.Config, config.Sources, error) {
+	if path == "" {
+		path = env.Getenv("CERROJO_CONFIG")
+	}
+	return config.Load(path, env.Getenv)
+}
+
+func newLogger(cfg config.LogConfig, w io.Writer) *slog.Logger {
+	var level slog.Level
+	switch strings.ToLower(cfg.Level) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	default:
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

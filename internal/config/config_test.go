@@ -1,0 +1,269 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// validKey is a syntactically valid master key used only in tests.
+const validKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaultsAreValidAndSafe(t *testing.T) {
+	cfg, _, err := Load("", envOf(nil))
+	if err != nil {
+		t.Fatalf("load defaults: %v", err)
+	}
+	if cfg.ListenAddr != "127.0.0.1:8080" {
+		t.Errorf("got listen_addr %q, want loopback 127.0.0.1:8080", cfg.ListenAddr)
+	}
+	if cfg.DataDir != "./cerrojo-data" {
+		t.Errorf("got data_dir %q, want ./cerrojo-data", cfg.DataDir)
+	}
+	if !cfg.Embedded() {
+		t.Errorf("default configuration is not embedded")
+	}
+	if !cfg.Database.MigrateOnStart {
+		t.Errorf("default does not migrate on start")
+	}
+}
+
+func TestEnvironmentOverrides(t *testing.T) {
+	cfg, src, err := Load("", envOf(map[string]string{
+		"CERROJO_DATA_DIR":                  "/var/lib/cerrojo",
+		"CERROJO_DATABASE_URL":              "postgres://u@db/x",
+		"CERROJO_REDIS_URL":                 "redis://localhost:6379/0",
+		"CERROJO_HTTP_READ_TIMEOUT":         "45s",
+		"CERROJO_HTTP_MAX_BODY_BYTES":       "2048",
+		"CERROJO_DATABASE_MIGRATE_ON_START": "false",
+	}))
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if cfg.DataDir != "/var/lib/cerrojo" || cfg.Embedded() || cfg.Redis.URL == "" {
+		t.Errorf("got %+v, want the environment's values", cfg)
+	}
+	if cfg.HTTP.ReadTimeout.D() != 45*time.Second || cfg.HTTP.MaxBodyBytes != 2048 {
+		t.Errorf("got read timeout %s, body %d; want 45s, 2048", cfg.HTTP.ReadTimeout,
+			cfg.HTTP.MaxBodyBytes)
+	}
+	if cfg.Database.MigrateOnStart {
+		t.Errorf("got migrate_on_start true, want false")
+	}
+	if got := src.Keys["http.read_timeout"]; got != "CERROJO_HTTP_READ_TIMEOUT" {
+		t.Errorf("got source %q, want CERROJO_HTTP_READ_TIMEOUT", got)
+	}
+}
+
+func TestBadValuesNameKeyAndValue(t *testing.T) {
+	tests := []struct {
+		name, env, value string
+		want             []string
+	}{
+		{"duration that is not one", "CERROJO_HTTP_READ_TIMEOUT", "abc",
+			[]string{"http.read_timeout", "CERROJO_HTTP_READ_TIMEOUT", `"abc"`, "not a duration"}},
+		{"bare number as duration", "CERROJO_HTTP_IDLE_TIMEOUT", "30",
+			[]string{"http.idle_timeout", `"30"`}},
+		{"zero timeout", "CERROJO_HTTP_WRITE_TIMEOUT", "0s",
+			[]string{"http.write_timeout", `"0s"`, "more than 0s"}},
+		{"listen address without port", "CERROJO_LISTEN_ADDR", "localhost",
+			[]string{"listen_addr", "CERROJO_LISTEN_ADDR", `"localhost"`}},
+		{"port out of range", "CERROJO_LISTEN_ADDR", ":70000", []string{"listen_addr", "65535"}},
+		{"unknown log level", "CERROJO_LOG_LEVEL", "loud", []string{"log.level", `"loud"`}},
+		{"unknown log format", "CERROJO_LOG_FORMAT", "xml", []string{"log.format", `"xml"`}},
+		{"database that is not postgres", "CERROJO_DATABASE_URL", "mysql://u@h/db",
+			[]string{"database.url", "CERROJO_DATABASE_URL", "mysql://u@h/db"}},
+		{"redis with a wrong scheme", "CERROJO_REDIS_URL", "http://h", []string{"redis.url"}},
+		{"body cap below the minimum", "CERROJO_HTTP_MAX_BODY_BYTES", "5",
+			[]string{"http.max_body_bytes", `"5"`, "1024"}},
+		{"body cap that is not a number", "CERROJO_HTTP_MAX_BODY_BYTES", "1MB",
+			[]string{"http.max_body_bytes", `"1MB"`, "whole number"}},
+		{"bool that is not one", "CERROJO_DATABASE_MIGRATE_ON_START", "yes",
+			[]string{"database.migrate_on_start", "true or false"}},
+		{"too many connections", "CERROJO_DATABASE_MAX_OPEN_CONNS", "5000",
+			[]string{"database.max_open_conns", `"5000"`}},
+		{"master key of the wrong length", "CERROJO_MASTER_KEY", "c2hvcnQ=",
+			[]string{"master_key.value", "CERROJO_MASTER_KEY", "decodes to 5 bytes"}},
+		{"master key that is not base64", "CERROJO_MASTER_KEY", "not base64!",
+			[]string{"master_key.value", "not valid base64"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := Load("", envOf(map[string]string{tc.env: tc.value}))
+			if err == nil {
+				t.Fatalf("got no error, want one")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("got %q, want it to contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestMasterKeyErrorsNeverShowTheKey(t *testing.T) {
+	almost := validKey[:len(validKey)-4] // valid base64, wrong length
+	_, _, err := Load("", envOf(map[string]string{"CERROJO_MASTER_KEY": almost}))
+	if err == nil {
+		t.Fatal("got no error for a short key")
+	}
+	if strings.Contains(err.Error(), almost) {
+		t.Errorf("error %q shows the key", err)
+	}
+}
+
+func TestBothMasterKeySourcesIsAnError(t *testing.T) {
+	_, _, err := Load("", envOf(map[string]string{
+		"CERROJO_MASTER_KEY":      validKey,
+		"CERROJO_MASTER_KEY_FILE": "/run/secrets/key",
+	}))
+	if err == nil {
+		t.Fatal("got no error, want one naming both sources")
+	}
+	for _, w := range []string{"CERROJO_MASTER_KEY ", "CERROJO_MASTER_KEY_FILE"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("got %q, want it to name %s", err, w)
+		}
+	}
+}
+
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "cerrojo.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestFile(t *testing.T) {
+	t.Run("values are read and the environment wins", func(t *testing.T) {
+		path := writeFile(t, "listen_addr: 0.0.0.0:9000\nhttp:\n  read_timeout: 20s\n"+
+			"database:\n  url:\n")
+		cfg, src, err := Load(path, envOf(map[string]string{"CERROJO_LISTEN_ADDR": ":9100"}))
+		if err != nil {
+			t.Fatalf("load: %v", err)
+		}
+		if cfg.ListenAddr != ":9100" {
+			t.Errorf("got listen_addr %q, want the environment's :9100", cfg.ListenAddr)
+		}
+		if cfg.HTTP.ReadTimeout.D() != 20*time.Second {
+			t.Errorf("got read_timeout %s, want the file's 20s", cfg.HTTP.ReadTimeout)
+		}
+		if !strings.Contains(src.Keys["http.read_timeout"], "line 3") {
+			t.Errorf("got source %q, want the file's line 3", src.Keys["http.read_timeout"])
+		}
+	})
+
+	bad := []struct {
+		name, content string
+		want          []string
+	}{
+		{"unknown key", "http:\n  read_timout: 5s\n", []string{`"http.read_timout"`, "line 2"}},
+		{"unknown top-level key", "listen: x\n", []string{`"listen"`, "line 1"}},
+		{"bad duration", "http:\n  idle_timeout: soon\n",
+			[]string{"http.idle_timeout", `"soon"`, "line 2"}},
+		{"section that is not a mapping", "http: 5\n", []string{"http must be a mapping"}},
+		{"list where a value belongs", "listen_addr: [a, b]\n", []string{"listen_addr", "single value"}},
+		{"duplicate key", "listen_addr: a:1\nlisten_addr: b:2\n", []string{"already defined"}},
+		{"not yaml", "listen_addr: [\n", []string{"cerrojo.yaml"}},
+	}
+	for _, tc := range bad {
+		t.Run("rejects "+tc.name, func(t *testing.T) {
+			_, _, err := Load(writeFile(t, tc.content), envOf(nil))
+			if err == nil {
+				t.Fatal("got no error, want one")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("got %q, want it to contain %q", err, w)
+				}
+			}
+		})
+	}
+
+	t.Run("an empty file sets nothing", func(t *testing.T) {
+		cfg, _, err := Load(writeFile(t, ""), envOf(nil))
+		if err != nil || cfg.ListenAddr != Default().ListenAddr {
+			t.Fatalf("got %v, %q; want defaults", err, cfg.ListenAddr)
+		}
+	})
+	t.Run("a missing file is an error", func(t *testing.T) {
+		if _, _, err := Load(filepath.Join(t.TempDir(), "nope.yaml"), envOf(nil)); err == nil {
+			t.Fatal("got no error for a missing file")
+		}
+	})
+}
+
+func TestSecretsNeverPrint(t *testing.T) {
+	cfg := Default()
+	cfg.MasterKey.Value = validKey
+	cfg.Database.URL = "postgres://app:hunter2@db:5432/cerrojo?sslmode=require&password=alsosecret"
+	cfg.Redis.URL = "redis://:redispass@cache:6379/0"
+
+	var logBuf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logBuf, nil)).Info("cfg", "key", cfg.MasterKey.Value,
+		"db", cfg.Database.URL, "redis", cfg.Redis.URL)
+	out, err := cfg.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	printed := map[string]string{
+		"yaml": string(out),
+		"fmt":  fmt.Sprintf("%v %+v %#v", cfg, cfg, cfg),
+		"slog": logBuf.String(),
+	}
+	for where, text := range printed {
+		for _, secret := range []string{validKey, "hunter2", "alsosecret", "redispass"} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s output contains %q", where, secret)
+			}
+		}
+	}
+	if !strings.Contains(string(out), "app:xxxxx@db:5432") {
+		t.Errorf("yaml does not show the redacted URL's shape:\n%s", out)
+	}
+	if cfg.MasterKey.Value.Reveal() != validKey {
+		t.Errorf("Reveal does not return the value")
+	}
+}
+
+// TestDocumentationListsEveryKey keeps docs/configuration.md true: every key
+// must appear there with its YAML path and its environment variable.
+func TestDocumentationListsEveryKey(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatalf("read docs/configuration.md: %v", err)
+	}
+	for _, k := range Keys() {
+		if !strings.Contains(string(doc), "`"+k.Path+"`") {
+			t.Errorf("docs/configuration.md does not list the key `%s`", k.Path)
+		}
+		if !strings.Contains(string(doc), "`"+k.Env+"`") {
+			t.Errorf("docs/configuration.md does not list the variable `%s`", k.Env)
+		}
+	}
+}
+
+func TestEveryKeyHasAnEnvironmentVariable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, k := range Keys() {
+		if !strings.HasPrefix(k.Env, "CERROJO_") {
+			t.Errorf("key %s has variable %q, want a CERROJO_ name", k.Path, k.Env)
+		}
+		if seen[k.Env] {
+			t.Errorf("variable %s is used twice", k.Env)
+		}
+		seen[k.Env] = true
+	}
+}

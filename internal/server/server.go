@@ -1,0 +1,147 @@
+// Package server assembles cerrojo's HTTP server: the middleware stack of
+// package httpx around a router, the operational endpoints (/healthz,
+// /readyz, /metrics), and a run loop that shuts down gracefully.
+//
+// Capabilities add their routes to Router() before Run is called.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cerrojo/cerrojo/internal/config"
+	"github.com/cerrojo/cerrojo/internal/httpx"
+)
+
+// Check is one dependency that /readyz asks about.
+type Check struct {
+	// Name appears in the /readyz answer, such as "database".
+	Name string
+	// Func returns nil when the dependency is usable.
+	Func func(ctx context.Context) error
+}
+
+// Options configure a Server.
+type Options struct {
+	HTTP     config.HTTPConfig
+	Logger   *slog.Logger
+	Registry *prometheus.Registry
+	Checks   []Check
+}
+
+// Server is cerrojo's HTTP server.
+type Server struct {
+	opts    Options
+	router  *httpx.Router
+	handler http.Handler
+	http    *http.Server
+}
+
+// New builds a server. Its operational routes are already registered.
+func New(opts Options) *Server {
+	s := &Server{opts: opts, router: httpx.NewRouter()}
+	metrics := httpx.NewMetrics(opts.Registry)
+
+	s.router.HandleFunc("GET /healthz", s.healthz)
+	s.router.HandleFunc("GET /readyz", s.readyz)
+	s.router.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelError),
+	}))
+
+	// Outermost first. AccessLog wraps Recover so a recovered panic is
+	// logged and counted as the 500 it became.
+	var h http.Handler = s.router
+	h = httpx.LimitBody(opts.HTTP.MaxBodyBytes)(h)
+	h = httpx.SecurityHeaders(h)
+	h = httpx.Recover(opts.Logger)(h)
+	h = httpx.AccessLog(opts.Logger, metrics)(h)
+	h = httpx.WithRequestInfo(h)
+	s.handler = h
+
+	s.http = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: opts.HTTP.ReadHeaderTimeout.D(),
+		ReadTimeout:       opts.HTTP.ReadTimeout.D(),
+		WriteTimeout:      opts.HTTP.WriteTimeout.D(),
+		IdleTimeout:       opts.HTTP.IdleTimeout.D(),
+		MaxHeaderBytes:    opts.HTTP.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
+	}
+	return s
+}
+
+// Router is where capabilities register their routes.
+func (s *Server) Router() *httpx.Router { return s.router }
+
+// Handler is the complete handler, middleware included, for tests.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Run serves on ln until ctx is cancelled, then stops accepting connections
+// and waits up to the shutdown timeout for requests in flight to finish.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	timeout := s.opts.HTTP.ShutdownTimeout.D()
+	s.opts.Logger.Info("shutting down: draining requests in flight", "timeout", timeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	shutdownErr := s.http.Shutdown(shutdownCtx)
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if shutdownErr != nil {
+		s.http.Close()
+		return fmt.Errorf("shutdown: requests still running after %s: %w", timeout, shutdownErr)
+	}
+	return nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	return httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyTimeout bounds each readiness check: a load balancer polls often and
+// must get an answer before its own timeout.
+const readyTimeout = 2 * time.Second
+
+type readiness struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks"`
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	out := readiness{Status: "ready", Checks: make(map[string]string, len(s.opts.Checks))}
+	status := http.StatusOK
+
+	for _, c := range s.opts.Checks {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		err := c.Func(ctx)
+		cancel()
+		if err != nil {
+			// The reason goes to the log with the request; the answer
+			// says only which dependency failed.
+			httpx.NoteError(r.Context(), fmt.Errorf("readiness %s: %w", c.Name, err))
+			out.Checks[c.Name] = "unavailable"
+			out.Status = "unavailable"
+			status = http.StatusServiceUnavailable
+			continue
+		}
+		out.Checks[c.Name] = "ok"
+	}
+	return httpx.WriteJSON(w, status, out)
+}
