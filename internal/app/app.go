@@ -19,6 +19,7 @@ import (
 
 	"github.com/cerrojo/cerrojo/internal/clock"
 	"github.com/cerrojo/cerrojo/internal/config"
+	"github.com/cerrojo/cerrojo/internal/httpx"
 	"github.com/cerrojo/cerrojo/internal/keyring"
 	"github.com/cerrojo/cerrojo/internal/redisconn"
 	"github.com/cerrojo/cerrojo/internal/server"
@@ -36,7 +37,10 @@ type App struct {
 	DB     *storage.DB
 	Redis  *redis.Client // nil without Redis
 	Ring   *keyring.Ring
+	// Server is the public API; Admin is the admin API, nil when
+	// admin.listen_addr is empty.
 	Server *server.Server
+	Admin  *server.Server
 }
 
 // New opens the node's dependencies and builds its server. It applies
@@ -73,12 +77,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App, e
 		}
 	}
 
-	a.Server = server.New(server.Options{
-		HTTP:     cfg.HTTP,
-		Logger:   logger,
-		Registry: newRegistry(),
-		Checks:   a.readinessChecks(),
-	})
+	reg := newRegistry()
+	metrics := httpx.NewMetrics(reg)
+	a.Server = server.New(server.Options{Name: "public", HTTP: cfg.HTTP, Logger: logger,
+		Registry: reg, Metrics: metrics, Checks: a.readinessChecks()})
+	if cfg.Admin.ListenAddr != "" {
+		a.Admin = server.New(server.Options{Name: "admin", HTTP: cfg.HTTP, Logger: logger,
+			Registry: reg, Metrics: metrics, Checks: a.readinessChecks()})
+	}
+	a.routes()
 	return a, nil
 }
 
@@ -172,19 +179,57 @@ func newRegistry() *prometheus.Registry {
 	return reg
 }
 
-// Run serves HTTP on the configured address until ctx is cancelled.
+// Run serves the public API, and the admin API when it is enabled, on the
+// configured addresses until ctx is cancelled.
 func (a *App) Run(ctx context.Context) error {
-	ln, err := net.Listen("tcp", a.Config.ListenAddr)
+	public, err := net.Listen("tcp", a.Config.ListenAddr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", a.Config.ListenAddr, err)
+		return fmt.Errorf("listen on %s (listen_addr): %w", a.Config.ListenAddr, err)
 	}
-	return a.RunListener(ctx, ln)
+	var admin net.Listener
+	if a.Admin != nil {
+		admin, err = net.Listen("tcp", a.Config.Admin.ListenAddr)
+		if err != nil {
+			public.Close()
+			return fmt.Errorf("listen on %s (admin.listen_addr): %w", a.Config.Admin.ListenAddr,
+				err)
+		}
+	}
+	return a.RunListeners(ctx, public, admin)
 }
 
-// RunListener serves HTTP on ln until ctx is cancelled.
-func (a *App) RunListener(ctx context.Context, ln net.Listener) error {
-	a.Logger.Info("listening", "addr", ln.Addr().String())
-	if err := a.Server.Run(ctx, ln); err != nil {
+// RunListeners serves the public API on public and the admin API on admin
+// (which may be nil) until ctx is cancelled or either server fails; then both
+// shut down gracefully.
+func (a *App) RunListeners(ctx context.Context, public, admin net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	type result struct {
+		name string
+		err  error
+	}
+	results := make(chan result, 2)
+	running := 0
+	serve := func(name string, s *server.Server, ln net.Listener) {
+		a.Logger.Info("listening", "listener", name, "addr", ln.Addr().String())
+		running++
+		go func() { results <- result{name, s.Run(ctx, ln)} }()
+	}
+	serve("public", a.Server, public)
+	if a.Admin != nil && admin != nil {
+		serve("admin", a.Admin, admin)
+	}
+
+	var errs []error
+	for range running {
+		r := <-results
+		cancel() // one server stopping, for whatever reason, stops the other
+		if r.err != nil {
+			errs = append(errs, fmt.Errorf("%s listener: %w", r.name, r.err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	a.Logger.Info("stopped cleanly")

@@ -70,7 +70,7 @@ func tryStart(t *testing.T, cfg config.Config) (*node, error) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- a.RunListener(ctx, ln) }()
+	go func() { done <- a.RunListeners(ctx, ln, nil) }()
 
 	var once sync.Once
 	var stopErr error

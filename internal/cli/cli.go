@@ -49,11 +49,12 @@ func commands() map[string]command {
 // Main runs the command line args (without the program name) and returns
 // the process's exit code.
 func Main(ctx context.Context, args []string, env Env) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
+		usage(env.Stderr)
+		return exitUsage
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(env.Stdout)
-		if len(args) == 0 {
-			return exitUsage
-		}
 		return exitOK
 	}
 
@@ -111,15 +112,33 @@ func newFlags(name string, env Env) *flag.FlagSet {
 	return fs
 }
 
-// parse parses flags, turning flag errors into usage errors.
+// parse parses flags wherever they stand among the arguments, so that
+// `cerrojo migrate status --json` and `cerrojo migrate --json status` mean
+// the same; the package flag alone stops at the first argument. Positional
+// arguments are left in fs.Args(). A lone "--" ends flag parsing.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return usageError{err.Error()}
 		}
-		return usageError{err.Error()}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
-	return nil
+	// Parse once more with only the positional arguments so fs.Args()
+	// returns them.
+	return fs.Parse(append([]string{"--"}, positional...))
 }
 
 // configFlag adds --config to fs.

@@ -26,11 +26,22 @@ type Config struct {
 	// configured, the master key file.
 	DataDir string `yaml:"data_dir" env:"CERROJO_DATA_DIR"`
 
+	Admin     AdminConfig     `yaml:"admin"`
 	Log       LogConfig       `yaml:"log"`
 	Database  DatabaseConfig  `yaml:"database"`
 	Redis     RedisConfig     `yaml:"redis"`
 	MasterKey MasterKeyConfig `yaml:"master_key"`
 	HTTP      HTTPConfig      `yaml:"http"`
+}
+
+// AdminConfig places the admin API. Admin routes (audit search and export,
+// and later user and role management) are served on their own listener so
+// that the network can keep them private, as Ory Kratos and Hydra do; until
+// token-based admin authorization exists this listener is their only
+// protection, so it defaults to loopback.
+type AdminConfig struct {
+	// ListenAddr is the admin API's host:port; empty disables it.
+	ListenAddr string `yaml:"listen_addr" env:"CERROJO_ADMIN_LISTEN_ADDR"`
 }
 
 // LogConfig controls the process log.
@@ -94,6 +105,7 @@ func Default() Config {
 	return Config{
 		ListenAddr: "127.0.0.1:8080",
 		DataDir:    "./cerrojo-data",
+		Admin:      AdminConfig{ListenAddr: "127.0.0.1:8081"},
 		Log:        LogConfig{Level: "info", Format: "json"},
 		Database: DatabaseConfig{
 			MaxOpenConns:   20,

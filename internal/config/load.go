@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -42,9 +43,27 @@ func Load(path string, getenv func(string) string) (Config, Sources, error) {
 		return Config{}, src, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return Config{}, src, err
+		return Config{}, src, withSources(err, src.Keys)
 	}
 	return cfg, src, nil
+}
+
+// withSources tells each validation error where its value came from, so an
+// error about a value from the file names the file and line.
+func withSources(err error, sources map[string]string) error {
+	var errs []error
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	for _, e := range errs {
+		var ke *KeyError
+		if errors.As(e, &ke) && ke.Source == "" {
+			ke.Source = sources[ke.Key]
+		}
+	}
+	return err
 }
 
 func loadFile(path string, cfg *Config, sources map[string]string) error {
@@ -62,9 +81,16 @@ func loadFile(path string, cfg *Config, sources map[string]string) error {
 		return fmt.Errorf("config file %s is larger than %d bytes", path, maxFileBytes)
 	}
 
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
 		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	// A second document ("---") would be silently ignored; refuse it.
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		return fmt.Errorf("config file %s line %d: holds more than one YAML document; "+
+			"keep one", path, extra.Line)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil // an empty file sets nothing

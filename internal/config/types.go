@@ -70,8 +70,10 @@ func redactURL(raw string) string {
 		return ""
 	}
 	u, err := url.Parse(raw)
-	if err != nil {
-		// Not a URL we can take apart: say nothing of its contents.
+	if err != nil || u.Scheme == "" || u.Opaque != "" || (u.Host == "" && u.Path == "") {
+		// Not a URL we can take apart (a libpq key=value string, a URL
+		// without its scheme): it may hold a password anywhere, so say
+		// nothing of its contents.
 		return redacted
 	}
 	if u.User != nil {

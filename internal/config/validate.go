@@ -42,6 +42,14 @@ func (c Config) Validate() error {
 	if err := checkListenAddr(c.ListenAddr); err != nil {
 		bad("listen_addr", "CERROJO_LISTEN_ADDR", c.ListenAddr, err.Error())
 	}
+	if c.Admin.ListenAddr != "" {
+		if err := checkListenAddr(c.Admin.ListenAddr); err != nil {
+			bad("admin.listen_addr", "CERROJO_ADMIN_LISTEN_ADDR", c.Admin.ListenAddr, err.Error())
+		} else if c.Admin.ListenAddr == c.ListenAddr {
+			bad("admin.listen_addr", "CERROJO_ADMIN_LISTEN_ADDR", c.Admin.ListenAddr,
+				"must differ from listen_addr")
+		}
+	}
 	if c.DataDir == "" {
 		bad("data_dir", "CERROJO_DATA_DIR", c.DataDir, "must not be empty")
 	}
@@ -98,7 +106,7 @@ func checkListenAddr(addr string) error {
 
 func (m MasterKeyConfig) validate() []error {
 	if m.Value != "" && m.File != "" {
-		return []error{errors.New("config: CERROJO_MASTER_KEY (master_key.value) and " +
+		return []error{errors.New("CERROJO_MASTER_KEY (master_key.value) and " +
 			"CERROJO_MASTER_KEY_FILE (master_key.file) are both set; set only one of them")}
 	}
 	if m.Value != "" {

@@ -31,10 +31,15 @@ type Check struct {
 
 // Options configure a Server.
 type Options struct {
+	// Name tells listeners apart in logs: "public" or "admin".
+	Name     string
 	HTTP     config.HTTPConfig
 	Logger   *slog.Logger
 	Registry *prometheus.Registry
-	Checks   []Check
+	// Metrics are shared by every listener of the process; nil makes new
+	// ones on Registry.
+	Metrics *httpx.Metrics
+	Checks  []Check
 }
 
 // Server is cerrojo's HTTP server.
@@ -47,8 +52,14 @@ type Server struct {
 
 // New builds a server. Its operational routes are already registered.
 func New(opts Options) *Server {
+	if opts.Name == "" {
+		opts.Name = "public"
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = httpx.NewMetrics(opts.Registry)
+	}
 	s := &Server{opts: opts, router: httpx.NewRouter()}
-	metrics := httpx.NewMetrics(opts.Registry)
+	logger := opts.Logger.With("listener", opts.Name)
 
 	s.router.HandleFunc("GET /healthz", s.healthz)
 	s.router.HandleFunc("GET /readyz", s.readyz)
@@ -61,8 +72,8 @@ func New(opts Options) *Server {
 	var h http.Handler = s.router
 	h = httpx.LimitBody(opts.HTTP.MaxBodyBytes)(h)
 	h = httpx.SecurityHeaders(h)
-	h = httpx.Recover(opts.Logger)(h)
-	h = httpx.AccessLog(opts.Logger, metrics)(h)
+	h = httpx.Recover(logger)(h)
+	h = httpx.AccessLog(logger, opts.Metrics)(h)
 	h = httpx.WithRequestInfo(h)
 	s.handler = h
 
@@ -73,7 +84,7 @@ func New(opts Options) *Server {
 		WriteTimeout:      opts.HTTP.WriteTimeout.D(),
 		IdleTimeout:       opts.HTTP.IdleTimeout.D(),
 		MaxHeaderBytes:    opts.HTTP.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return s
 }
@@ -97,7 +108,8 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 
 	timeout := s.opts.HTTP.ShutdownTimeout.D()
-	s.opts.Logger.Info("shutting down: draining requests in flight", "timeout", timeout.String())
+	s.opts.Logger.Info("shutting down: draining requests in flight", "listener", s.opts.Name,
+		"timeout", timeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	shutdownErr := s.http.Shutdown(shutdownCtx)
