@@ -1,7 +1,12 @@
 package app
 
+import (
+	"github.com/cerrojo/cerrojo/internal/colombia"
+)
+
 // routes registers every capability's routes on the public and admin
 // routers. It is the one place that says what the API is; docs/openapi.yaml
 // describes the same set, and a test keeps the two in step.
 func (a *App) routes() {
+	colombia.Routes(a.Server.Router())
 }

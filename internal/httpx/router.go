@@ -8,17 +8,25 @@ import (
 // problem documents instead of plain text, and tells the access log and
 // metrics which pattern matched.
 type Router struct {
-	mux *http.ServeMux
+	mux      *http.ServeMux
+	patterns []string
 }
 
 // NewRouter returns an empty router.
 func NewRouter() *Router { return &Router{mux: http.NewServeMux()} }
 
 // Handle registers h for a ServeMux pattern such as "GET /v1/users/{id}".
-func (rt *Router) Handle(pattern string, h http.Handler) { rt.mux.Handle(pattern, h) }
+func (rt *Router) Handle(pattern string, h http.Handler) {
+	rt.mux.Handle(pattern, h)
+	rt.patterns = append(rt.patterns, pattern)
+}
 
 // HandleFunc registers an error-returning handler.
-func (rt *Router) HandleFunc(pattern string, fn HandlerFunc) { rt.mux.Handle(pattern, fn) }
+func (rt *Router) HandleFunc(pattern string, fn HandlerFunc) { rt.Handle(pattern, fn) }
+
+// Patterns lists the registered patterns in registration order, so that a
+// test can hold the API description to the code.
+func (rt *Router) Patterns() []string { return append([]string(nil), rt.patterns...) }
 
 // ServeHTTP dispatches r.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
