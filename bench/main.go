@@ -1,0 +1,264 @@
+// Command bench drives a cerrojo node over HTTP and reports throughput,
+// latency percentiles and CPU cost per thousand requests, each next to a
+// baseline measured in the same run on the same machine, as a ratio.
+//
+//	go run ./bench                  # starts an embedded node in a temporary directory
+//	go run ./bench -url http://host:8080 -duration 30s -workers 64
+//	go run ./bench -short           # a quick run that checks the harness works
+//
+// Scenarios so far:
+//
+//	healthz    GET /healthz through the full middleware stack, against a
+//	           bare net/http server answering the same bytes (the cost of the
+//	           stack: request id, access log, metrics, recovery, headers).
+//	nit        POST /v1/colombia/nit/validate (strict JSON decoding, NIT
+//	           parsing, problem documents), against the same bare server.
+//
+// Later capabilities add their scenarios and baselines (Argon2id for logins,
+// Ed25519 for tokens, pgbench for refresh rotation, Casbin for checks).
+//
+// When bench starts the node itself, client and server share the process, so
+// "CPU per 1k" counts both; with -url it counts the client only and says so.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/cerrojo/cerrojo/internal/app"
+	"github.com/cerrojo/cerrojo/internal/config"
+)
+
+func main() {
+	url := flag.String("url", "", "target node; empty starts an embedded node")
+	duration := flag.Duration("duration", 10*time.Second, "time per scenario and baseline")
+	workers := flag.Int("workers", 32, "concurrent client connections")
+	short := flag.Bool("short", false, "one quick pass to check the harness (numbers mean little)")
+	flag.Parse()
+	if *short {
+		*duration = 500 * time.Millisecond
+		*workers = 4
+	}
+
+	if err := run(*url, *duration, *workers); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type scenario struct {
+	name   string
+	method string
+	path   string
+	body   string
+}
+
+var scenarios = []scenario{
+	{"healthz", "GET", "/healthz", ""},
+	{"nit", "POST", "/v1/colombia/nit/validate", `{"nit":"890.903.938-8"}`},
+}
+
+func run(target string, duration time.Duration, workers int) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	inProcess := target == ""
+	if inProcess {
+		url, stop, err := startNode(ctx)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		target = url
+	}
+	baseline, stopBase, err := startBaseline()
+	if err != nil {
+		return err
+	}
+	defer stopBase()
+
+	fmt.Printf("cerrojo bench: %d workers, %s per run, target %s\n", workers, duration, target)
+	if !inProcess {
+		fmt.Println("(remote target: CPU per 1k counts this client only)")
+	}
+	fmt.Printf("%-10s %-9s %10s %9s %9s %9s %11s %8s\n", "scenario", "side", "req/s", "p50", "p90",
+		"p99", "cpu ms/1k", "errors")
+	for _, sc := range scenarios {
+		got := drive(target, sc, duration, workers)
+		base := drive(baseline, sc, duration, workers)
+		got.print(sc.name, "cerrojo")
+		base.print(sc.name, "baseline")
+		if base.rps > 0 {
+			fmt.Printf("%-10s ratio     %.2f of baseline throughput, %.2fx its CPU per request\n",
+				sc.name, got.rps/base.rps, safeDiv(got.cpuPer1k, base.cpuPer1k))
+		}
+		if got.errors > 0 {
+			return fmt.Errorf("%s: %d requests failed", sc.name, got.errors)
+		}
+	}
+	return nil
+}
+
+func safeDiv(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+// startNode runs an embedded node with its data in a temporary directory.
+func startNode(ctx context.Context) (string, func(), error) {
+	dir, err := os.MkdirTemp("", "cerrojo-bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	cfg := config.Default()
+	cfg.DataDir = filepath.Join(dir, "data")
+	cfg.Admin.ListenAddr = ""
+	// The access log is part of the cost being measured, but not worth
+	// printing.
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	a, err := app.New(ctx, cfg, logger)
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		a.RunListeners(runCtx, ln, nil)
+		close(done)
+	}()
+	stop := func() {
+		cancel()
+		<-done
+		a.Close()
+		os.RemoveAll(dir)
+	}
+	return "http://" + ln.Addr().String(), stop, nil
+}
+
+// startBaseline serves the same paths with a bare net/http handler that
+// writes a fixed answer: what the machine can do with no cerrojo code.
+func startBaseline() (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	answer := []byte(`{"valid":true,"nit":"890903938-8","formatted":"890.903.938-8"}` + "\n")
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(answer)
+	})}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+}
+
+type result struct {
+	rps      float64
+	p50      time.Duration
+	p90      time.Duration
+	p99      time.Duration
+	cpuPer1k float64 // milliseconds of process CPU per 1000 requests
+	errors   int64
+}
+
+func (r result) print(name, side string) {
+	fmt.Printf("%-10s %-9s %10.0f %9s %9s %9s %11.2f %8d\n", name, side, r.rps,
+		r.p50.Round(time.Microsecond), r.p90.Round(time.Microsecond),
+		r.p99.Round(time.Microsecond), r.cpuPer1k, r.errors)
+}
+
+// drive sends requests from workers goroutines, each on its own keep-alive
+// connection, as fast as answers come (saturation), for duration.
+func drive(base string, sc scenario, duration time.Duration, workers int) result {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers,
+		MaxConnsPerHost: workers}, Timeout: 10 * time.Second}
+	defer client.CloseIdleConnections()
+
+	var errs atomic.Int64
+	latencies := make([][]time.Duration, workers)
+	cpuStart := cpuTime()
+	start := time.Now()
+	deadline := start.Add(duration)
+
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				t0 := time.Now()
+				if err := once(client, base, sc); err != nil {
+					errs.Add(1)
+					continue
+				}
+				latencies[w] = append(latencies[w], time.Since(t0))
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	cpu := cpuTime() - cpuStart
+
+	var all []time.Duration
+	for _, l := range latencies {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	res := result{errors: errs.Load()}
+	if n := len(all); n > 0 {
+		res.rps = float64(n) / elapsed.Seconds()
+		res.p50, res.p90, res.p99 = all[n*50/100], all[n*90/100], all[n*99/100]
+		res.cpuPer1k = float64(cpu.Milliseconds()) / float64(n) * 1000
+	}
+	return res
+}
+
+func once(client *http.Client, base string, sc scenario) error {
+	var body io.Reader
+	if sc.body != "" {
+		body = strings.NewReader(sc.body)
+	}
+	req, err := http.NewRequest(sc.method, base+sc.path, body)
+	if err != nil {
+		return err
+	}
+	if sc.body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// cpuTime is the CPU time (user and system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
