@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -9,10 +8,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cerrojo/cerrojo/internal/testutil"
 )
 
 // TestNewUserFlow does what the README tells a newcomer to do, with the real
@@ -90,25 +90,8 @@ func TestNewUserFlow(t *testing.T) {
 type running struct {
 	cmd  *exec.Cmd
 	addr string
-	logs *lockedBuffer
+	logs *testutil.SyncBuffer
 	done chan error
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // startBinary runs `cerrojo serve` in dir with only the listen addresses
@@ -126,7 +109,7 @@ func startBinary(t *testing.T, bin, dir string) *running {
 	}
 	// With a plain writer as Stderr, Wait returns only after everything the
 	// process wrote has been copied.
-	logs := &lockedBuffer{}
+	logs := &testutil.SyncBuffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -19,30 +19,14 @@ import (
 	"github.com/cerrojo/cerrojo/internal/keyring"
 	"github.com/cerrojo/cerrojo/internal/redisconn/redistest"
 	"github.com/cerrojo/cerrojo/internal/storage/storagetest"
+	"github.com/cerrojo/cerrojo/internal/testutil"
 )
-
-type logSink struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *logSink) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *logSink) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
 
 // node is a running App on a loopback port.
 type node struct {
 	app  *App
 	url  string
-	logs *logSink
+	logs *testutil.SyncBuffer
 	stop func() error
 }
 
@@ -57,7 +41,7 @@ func start(t *testing.T, cfg config.Config) *node {
 
 func tryStart(t *testing.T, cfg config.Config) (*node, error) {
 	t.Helper()
-	logs := &logSink{}
+	logs := &testutil.SyncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := New(ctx, cfg, logger)
