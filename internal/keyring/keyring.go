@@ -20,6 +20,7 @@ package keyring
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/hex"
@@ -46,6 +47,7 @@ const (
 const (
 	labelEncryption = "cerrojo keyring v1 aes-256-gcm"
 	labelKeyID      = "cerrojo keyring v1 key id"
+	labelMAC        = "cerrojo keyring v1 hmac-sha256"
 )
 
 // Errors returned by Open.
@@ -63,8 +65,9 @@ type KeyID [keyIDSize]byte
 func (id KeyID) String() string { return hex.EncodeToString(id[:]) }
 
 type ringKey struct {
-	id   KeyID
-	aead cipher.AEAD
+	id     KeyID
+	aead   cipher.AEAD
+	macKey []byte
 }
 
 // Ring seals with its primary key and opens with any key it holds.
@@ -103,6 +106,10 @@ func deriveKey(master []byte) (ringKey, error) {
 	if err != nil {
 		return ringKey{}, fmt.Errorf("keyring: derive key id: %w", err)
 	}
+	macKey, err := hkdf.Key(sha256.New, master, nil, labelMAC, 32)
+	if err != nil {
+		return ringKey{}, fmt.Errorf("keyring: derive mac key: %w", err)
+	}
 	block, err := aes.NewCipher(encKey)
 	if err != nil {
 		return ringKey{}, fmt.Errorf("keyring: %w", err)
@@ -113,7 +120,7 @@ func deriveKey(master []byte) (ringKey, error) {
 	}
 	var id KeyID
 	copy(id[:], idBytes)
-	return ringKey{id: id, aead: aead}, nil
+	return ringKey{id: id, aead: aead, macKey: macKey}, nil
 }
 
 // PrimaryID is the id of the key that Seal uses.
@@ -149,6 +156,21 @@ func (r *Ring) Open(sealed, aad []byte) ([]byte, error) {
 		return nil, ErrDecrypt
 	}
 	return plain, nil
+}
+
+// MAC returns HMAC-SHA-256 of data under a key derived from the primary
+// master key, separated by purpose (such as "email_verification"). It is
+// for values that must be found again but not recovered, such as one-time
+// codes and tokens: a copy of the database alone does not let anyone test
+// guesses against them. Values MACed under a previous master key no longer
+// match after rotation, so use it only for short-lived values or keep the
+// key id beside the MAC.
+func (r *Ring) MAC(purpose string, data []byte) []byte {
+	m := hmac.New(sha256.New, r.primary.macKey)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write(data)
+	return m.Sum(nil)
 }
 
 // SealedKeyID returns the id of the key that sealed a value.
