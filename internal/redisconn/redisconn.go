@@ -30,6 +30,14 @@ func Open(rawURL string) (*redis.Client, error) {
 	opts.DialTimeout = 2 * time.Second
 	opts.ReadTimeout = 500 * time.Millisecond
 	opts.WriteTimeout = 500 * time.Millisecond
+	// One retry at most: every caller has a fallback, and go-redis's
+	// default of three retries with backoff turns an outage into seconds
+	// of delay on every request.
+	opts.MaxRetries = 1
+	opts.MinRetryBackoff = 10 * time.Millisecond
+	opts.MaxRetryBackoff = 50 * time.Millisecond
+	opts.DialerRetries = 1
+	opts.DialerRetryTimeout = 10 * time.Millisecond
 	return redis.NewClient(opts), nil
 }
 
