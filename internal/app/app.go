@@ -12,11 +12,14 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/cerrojo/cerrojo/internal/audit"
 	"github.com/cerrojo/cerrojo/internal/clock"
 	"github.com/cerrojo/cerrojo/internal/config"
 	"github.com/cerrojo/cerrojo/internal/httpx"
@@ -37,6 +40,7 @@ type App struct {
 	DB     *storage.DB
 	Redis  *redis.Client // nil without Redis
 	Ring   *keyring.Ring
+	Audit  *audit.Log
 	// Server is the public API; Admin is the admin API, nil when
 	// admin.listen_addr is empty.
 	Server *server.Server
@@ -63,6 +67,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App, e
 	}
 	if err := a.openKeyring(ctx); err != nil {
 		return nil, err
+	}
+	a.Audit, err = audit.New(audit.Options{DB: a.DB, Ring: a.Ring, Clock: a.Clock,
+		Config: AuditConfig(cfg.Audit), Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
 	}
 	if cfg.Redis.URL != "" {
 		a.Redis, err = redisconn.Open(cfg.Redis.URL.Reveal())
@@ -203,6 +212,9 @@ func (a *App) Run(ctx context.Context) error {
 // shut down gracefully.
 func (a *App) RunListeners(ctx context.Context, public, admin net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
+	background := a.startBackground(ctx)
+	// Deferred calls run last first: stop the loops, then wait for them.
+	defer background.Wait()
 	defer cancel()
 
 	type result struct {
@@ -234,6 +246,42 @@ func (a *App) RunListeners(ctx context.Context, public, admin net.Listener) erro
 	}
 	a.Logger.Info("stopped cleanly")
 	return nil
+}
+
+// startBackground runs the node's periodic work until ctx ends: signing
+// audit checkpoints, audit retention and forwarding. Each loop reports its
+// own failures to the log and keeps going.
+func (a *App) startBackground(ctx context.Context) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	run := func(name string, fn func(ctx context.Context) error) {
+		wg.Go(func() {
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				a.Logger.Error("background task stopped", "task", name, "error", err.Error())
+			}
+		})
+	}
+	if every := a.Config.Audit.CheckpointEvery.D(); every > 0 {
+		run("audit_checkpoints", func(ctx context.Context) error {
+			return a.Audit.RunCheckpointer(ctx, every)
+		})
+	}
+	if a.Config.Audit.RetentionDays > 0 {
+		run("audit_retention", func(ctx context.Context) error {
+			return a.Audit.RunRetention(ctx, 6*time.Hour)
+		})
+	}
+	if sink, err := audit.NewSink(AuditConfig(a.Config.Audit).Forward); err != nil {
+		a.Logger.Error("audit forwarding is misconfigured; records are not forwarded",
+			"error", err.Error())
+	} else if sink != nil {
+		f, err := a.Audit.NewForwarder(sink)
+		if err != nil {
+			a.Logger.Error("audit forwarding cannot start", "error", err.Error())
+		} else {
+			run("audit_forwarding", f.Run)
+		}
+	}
+	return &wg
 }
 
 // Close releases the node's connections.

@@ -8,5 +8,10 @@ import (
 // routers. It is the one place that says what the API is; docs/openapi.yaml
 // describes the same set, and a test keeps the two in step.
 func (a *App) routes() {
-	colombia.Routes(a.Server.Router())
+	public := a.Server.Router()
+	colombia.Routes(public)
+	a.Audit.PublicRoutes(public)
+	if a.Admin != nil {
+		a.Audit.AdminRoutes(a.Admin.Router())
+	}
 }

@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"migrate": {"apply or list database migrations (up, status)", runMigrate},
 		"config":  {"check the configuration and print it, secrets redacted (check)", runConfig},
 		"version": {"print the version, commit and Go version", runVersion},
+		"audit":   {"verify the audit log or sign a checkpoint (verify, checkpoint)", runAudit},
 	}
 }
 

@@ -25,6 +25,12 @@ type Config struct {
 	// DataDir holds the embedded database and, unless another source is
 	// configured, the master key file.
 	DataDir string `yaml:"data_dir" env:"CERROJO_DATA_DIR"`
+	// PublicURL is where people and clients reach cerrojo: the base of
+	// links in emails and the default token issuer.
+	PublicURL string `yaml:"public_url" env:"CERROJO_PUBLIC_URL"`
+	// Profile is "default" or "pci-dss", which tightens the defaults and
+	// refuses settings weaker than PCI DSS v4.0.1 asks.
+	Profile string `yaml:"profile" env:"CERROJO_PROFILE"`
 
 	Admin     AdminConfig     `yaml:"admin"`
 	Log       LogConfig       `yaml:"log"`
@@ -32,6 +38,112 @@ type Config struct {
 	Redis     RedisConfig     `yaml:"redis"`
 	MasterKey MasterKeyConfig `yaml:"master_key"`
 	HTTP      HTTPConfig      `yaml:"http"`
+	Accounts  AccountsConfig  `yaml:"accounts"`
+	Password  PasswordConfig  `yaml:"password"`
+	Sessions  SessionsConfig  `yaml:"sessions"`
+	Mail      MailConfig      `yaml:"mail"`
+	Audit     AuditConfig     `yaml:"audit"`
+}
+
+// AuditConfig tunes the tamper-evident audit log; package audit validates
+// it further (AuditConfig is copied into audit.Config at start-up).
+type AuditConfig struct {
+	// RetentionDays keeps each record's personal part this long; 0 keeps it
+	// forever. The pci-dss profile requires at least 366 (10.5.1).
+	RetentionDays int `yaml:"retention_days" env:"CERROJO_AUDIT_RETENTION_DAYS"`
+	// CheckpointEvery signs a tree head this often when the log grew.
+	CheckpointEvery Duration `yaml:"checkpoint_every" env:"CERROJO_AUDIT_CHECKPOINT_EVERY"`
+	// KeyName names the checkpoint signing key.
+	KeyName string             `yaml:"key_name" env:"CERROJO_AUDIT_KEY_NAME"`
+	Forward AuditForwardConfig `yaml:"forward"`
+}
+
+// AuditForwardConfig sends a copy of every record to an outside collector.
+type AuditForwardConfig struct {
+	Kind         string        `yaml:"kind" env:"CERROJO_AUDIT_FORWARD_KIND"`
+	URL          CredentialURL `yaml:"url" env:"CERROJO_AUDIT_FORWARD_URL"`
+	Token        Secret        `yaml:"token" env:"CERROJO_AUDIT_FORWARD_TOKEN"`
+	Network      string        `yaml:"network" env:"CERROJO_AUDIT_FORWARD_NETWORK"`
+	Address      string        `yaml:"address" env:"CERROJO_AUDIT_FORWARD_ADDRESS"`
+	PersonalData bool          `yaml:"personal_data" env:"CERROJO_AUDIT_FORWARD_PERSONAL_DATA"`
+	BatchSize    int           `yaml:"batch_size" env:"CERROJO_AUDIT_FORWARD_BATCH_SIZE"`
+	Timeout      Duration      `yaml:"timeout" env:"CERROJO_AUDIT_FORWARD_TIMEOUT"`
+}
+
+// MailConfig reaches the mail server. Package mail validates it further
+// (MailConfig is copied into mail.Config at start-up).
+type MailConfig struct {
+	From       string         `yaml:"from" env:"CERROJO_MAIL_FROM"`
+	SiteName   string         `yaml:"site_name" env:"CERROJO_MAIL_SITE_NAME"`
+	SupportURL string         `yaml:"support_url" env:"CERROJO_MAIL_SUPPORT_URL"`
+	SMTP       MailSMTPConfig `yaml:"smtp"`
+	// OutboxMaxBytes rotates the development outbox (used when no SMTP
+	// host is set) at this size.
+	OutboxMaxBytes int64 `yaml:"outbox_max_bytes" env:"CERROJO_MAIL_OUTBOX_MAX_BYTES"`
+}
+
+// MailSMTPConfig is the SMTP server. An empty Host sends mail to the outbox
+// file in the data directory instead.
+type MailSMTPConfig struct {
+	Host         string   `yaml:"host" env:"CERROJO_MAIL_SMTP_HOST"`
+	Port         int      `yaml:"port" env:"CERROJO_MAIL_SMTP_PORT"`
+	Username     string   `yaml:"username" env:"CERROJO_MAIL_SMTP_USERNAME"`
+	Password     Secret   `yaml:"password" env:"CERROJO_MAIL_SMTP_PASSWORD"`
+	TLS          string   `yaml:"tls" env:"CERROJO_MAIL_SMTP_TLS"`
+	Timeout      Duration `yaml:"timeout" env:"CERROJO_MAIL_SMTP_TIMEOUT"`
+	MaxAttempts  int      `yaml:"max_attempts" env:"CERROJO_MAIL_SMTP_MAX_ATTEMPTS"`
+	RetryBackoff Duration `yaml:"retry_backoff" env:"CERROJO_MAIL_SMTP_RETRY_BACKOFF"`
+}
+
+// AccountsConfig tunes login protection.
+type AccountsConfig struct {
+	// LockoutThreshold failed logins in LockoutWindow lock an account.
+	LockoutThreshold int `yaml:"lockout_threshold" env:"CERROJO_ACCOUNTS_LOCKOUT_THRESHOLD"`
+	// LockoutWindow is how long failures are remembered.
+	LockoutWindow Duration `yaml:"lockout_window" env:"CERROJO_ACCOUNTS_LOCKOUT_WINDOW"`
+	// LockoutDuration is how long a lock lasts.
+	LockoutDuration Duration `yaml:"lockout_duration" env:"CERROJO_ACCOUNTS_LOCKOUT_DURATION"`
+	// IPThreshold failed logins from one address in LockoutWindow block it.
+	IPThreshold int `yaml:"ip_threshold" env:"CERROJO_ACCOUNTS_IP_THRESHOLD"`
+}
+
+// PasswordConfig sets the password policy and hashing cost.
+type PasswordConfig struct {
+	// MinLength in characters; 8 by default, 12 in the pci-dss profile.
+	MinLength int `yaml:"min_length" env:"CERROJO_PASSWORD_MIN_LENGTH"`
+	// Argon2MemoryKiB, Argon2Iterations and Argon2Parallelism are the
+	// Argon2id cost of new hashes (OWASP minimum: 19456, 2, 1).
+	Argon2MemoryKiB   int `yaml:"argon2_memory_kib" env:"CERROJO_PASSWORD_ARGON2_MEMORY_KIB"`
+	Argon2Iterations  int `yaml:"argon2_iterations" env:"CERROJO_PASSWORD_ARGON2_ITERATIONS"`
+	Argon2Parallelism int `yaml:"argon2_parallelism" env:"CERROJO_PASSWORD_ARGON2_PARALLELISM"`
+	// MaxConcurrent caps password hashes computed at once; 0 means one per
+	// CPU.
+	MaxConcurrent int `yaml:"max_concurrent" env:"CERROJO_PASSWORD_MAX_CONCURRENT"`
+	// PwnedURL enables the breached-password check against a Pwned
+	// Passwords range API (https://api.pwnedpasswords.com); empty disables.
+	PwnedURL string `yaml:"pwned_url" env:"CERROJO_PASSWORD_PWNED_URL"`
+}
+
+// SessionsConfig tunes sessions and refresh tokens.
+type SessionsConfig struct {
+	IdleTimeout     Duration `yaml:"idle_timeout" env:"CERROJO_SESSIONS_IDLE_TIMEOUT"`
+	AbsoluteTimeout Duration `yaml:"absolute_timeout" env:"CERROJO_SESSIONS_ABSOLUTE_TIMEOUT"`
+	// AdminIdleTimeout applies to people holding admin or super_admin;
+	// 0 means IdleTimeout. The pci-dss profile sets 15m.
+	AdminIdleTimeout Duration `yaml:"admin_idle_timeout" env:"CERROJO_SESSIONS_ADMIN_IDLE_TIMEOUT"`
+	// MaxPerUser caps a person's sessions; 0 means no cap.
+	MaxPerUser int `yaml:"max_per_user" env:"CERROJO_SESSIONS_MAX_PER_USER"`
+	// AtLimit is refuse or end_oldest.
+	AtLimit string `yaml:"at_limit" env:"CERROJO_SESSIONS_AT_LIMIT"`
+	// RefreshIdle is how long an unused refresh token lives.
+	RefreshIdle Duration `yaml:"refresh_idle" env:"CERROJO_SESSIONS_REFRESH_IDLE"`
+	// RefreshFamilyLifetime is the absolute life of a refresh-token chain.
+	RefreshFamilyLifetime Duration `yaml:"refresh_family_lifetime" env:"CERROJO_SESSIONS_REFRESH_FAMILY_LIFETIME"`
+	// RefreshReuseGrace tolerates a retried refresh; 0 (off) is safest.
+	RefreshReuseGrace Duration `yaml:"refresh_reuse_grace" env:"CERROJO_SESSIONS_REFRESH_REUSE_GRACE"`
+	// RevocationPoll is how often resource servers should poll the
+	// revocation list.
+	RevocationPoll Duration `yaml:"revocation_poll" env:"CERROJO_SESSIONS_REVOCATION_POLL"`
 }
 
 // AdminConfig places the admin API. Admin routes (audit search and export,
@@ -105,6 +217,8 @@ func Default() Config {
 	return Config{
 		ListenAddr: "127.0.0.1:8080",
 		DataDir:    "./cerrojo-data",
+		PublicURL:  "http://127.0.0.1:8080",
+		Profile:    ProfileDefault,
 		Admin:      AdminConfig{ListenAddr: "127.0.0.1:8081"},
 		Log:        LogConfig{Level: "info", Format: "json"},
 		Database: DatabaseConfig{
@@ -120,8 +234,51 @@ func Default() Config {
 			MaxBodyBytes:      1 << 20,
 			MaxHeaderBytes:    64 << 10,
 		},
+		Accounts: AccountsConfig{
+			LockoutThreshold: 10,
+			LockoutWindow:    Duration(30 * time.Minute),
+			LockoutDuration:  Duration(30 * time.Minute),
+			IPThreshold:      100,
+		},
+		Password: PasswordConfig{
+			MinLength:         8,
+			Argon2MemoryKiB:   19456,
+			Argon2Iterations:  2,
+			Argon2Parallelism: 1,
+		},
+		Sessions: SessionsConfig{
+			IdleTimeout:           Duration(7 * 24 * time.Hour),
+			AbsoluteTimeout:       Duration(30 * 24 * time.Hour),
+			AtLimit:               "end_oldest",
+			RefreshIdle:           Duration(7 * 24 * time.Hour),
+			RefreshFamilyLifetime: Duration(30 * 24 * time.Hour),
+			RevocationPoll:        Duration(30 * time.Second),
+		},
+		Mail: MailConfig{
+			From:     "cerrojo <no-reply@localhost>",
+			SiteName: "cerrojo",
+			SMTP: MailSMTPConfig{
+				TLS:          "starttls",
+				Timeout:      Duration(30 * time.Second),
+				MaxAttempts:  3,
+				RetryBackoff: Duration(time.Second),
+			},
+			OutboxMaxBytes: 10 << 20,
+		},
+		Audit: AuditConfig{
+			RetentionDays:   366,
+			CheckpointEvery: Duration(time.Minute),
+			KeyName:         "cerrojo-audit",
+			Forward:         AuditForwardConfig{BatchSize: 100, Timeout: Duration(10 * time.Second)},
+		},
 	}
 }
+
+// The profiles.
+const (
+	ProfileDefault = "default"
+	ProfilePCIDSS  = "pci-dss"
+)
 
 // Embedded reports whether the configuration selects the embedded SQLite
 // database, that is, single-node mode.

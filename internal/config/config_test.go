@@ -267,3 +267,67 @@ func TestEveryKeyHasAnEnvironmentVariable(t *testing.T) {
 		seen[k.Env] = true
 	}
 }
+
+func TestPCIDSSProfile(t *testing.T) {
+	t.Run("tightens the defaults", func(t *testing.T) {
+		cfg, _, err := Load("", envOf(map[string]string{"CERROJO_PROFILE": "pci-dss"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Password.MinLength != 12 || cfg.Sessions.AdminIdleTimeout.D() != 15*time.Minute {
+			t.Errorf("got min length %d, admin idle %s; want 12 and 15m", cfg.Password.MinLength,
+				cfg.Sessions.AdminIdleTimeout)
+		}
+	})
+	t.Run("keeps stricter explicit values", func(t *testing.T) {
+		cfg, _, err := Load("", envOf(map[string]string{"CERROJO_PROFILE": "pci-dss",
+			"CERROJO_PASSWORD_MIN_LENGTH": "16", "CERROJO_SESSIONS_ADMIN_IDLE_TIMEOUT": "10m"}))
+		if err != nil || cfg.Password.MinLength != 16 || cfg.Sessions.AdminIdleTimeout.D() != 10*time.Minute {
+			t.Fatalf("got %v, %d, %s", err, cfg.Password.MinLength, cfg.Sessions.AdminIdleTimeout)
+		}
+	})
+	weaker := []struct{ env, value, key string }{
+		{"CERROJO_PASSWORD_MIN_LENGTH", "10", "password.min_length"},
+		{"CERROJO_ACCOUNTS_LOCKOUT_THRESHOLD", "11", "accounts.lockout_threshold"},
+		{"CERROJO_ACCOUNTS_LOCKOUT_DURATION", "29m", "accounts.lockout_duration"},
+		{"CERROJO_SESSIONS_ADMIN_IDLE_TIMEOUT", "16m", "sessions.admin_idle_timeout"},
+	}
+	for _, w := range weaker {
+		t.Run("refuses weaker "+w.key, func(t *testing.T) {
+			_, _, err := Load("", envOf(map[string]string{"CERROJO_PROFILE": "pci-dss", w.env: w.value}))
+			if err == nil || !strings.Contains(err.Error(), w.key) ||
+				!strings.Contains(err.Error(), "pci-dss profile requires") {
+				t.Fatalf("got %v, want a pci-dss refusal naming %s", err, w.key)
+			}
+			if _, _, err := Load("", envOf(map[string]string{w.env: w.value})); err != nil {
+				t.Fatalf("the default profile refuses %s=%s: %v", w.env, w.value, err)
+			}
+		})
+	}
+	if _, _, err := Load("", envOf(map[string]string{"CERROJO_PROFILE": "strict"})); err == nil {
+		t.Error("an unknown profile is accepted")
+	}
+}
+
+func TestCapabilitySettings(t *testing.T) {
+	bad := map[string]string{
+		"CERROJO_PUBLIC_URL":                   "ftp://x",
+		"CERROJO_PASSWORD_PWNED_URL":           "http://pwned.example.com",
+		"CERROJO_PASSWORD_ARGON2_MEMORY_KIB":   "1024",
+		"CERROJO_SESSIONS_IDLE_TIMEOUT":        "2000h",
+		"CERROJO_SESSIONS_AT_LIMIT":            "whatever",
+		"CERROJO_SESSIONS_REFRESH_REUSE_GRACE": "5m",
+		"CERROJO_ACCOUNTS_LOCKOUT_THRESHOLD":   "1",
+	}
+	for env, value := range bad {
+		if _, _, err := Load("", envOf(map[string]string{env: value})); err == nil ||
+			!strings.Contains(err.Error(), env) {
+			t.Errorf("%s=%s: got %v, want an error naming it", env, value, err)
+		}
+	}
+	_, _, err := Load("", envOf(map[string]string{"CERROJO_SESSIONS_IDLE_TIMEOUT": "48h",
+		"CERROJO_SESSIONS_ABSOLUTE_TIMEOUT": "24h"}))
+	if err == nil || !strings.Contains(err.Error(), "must not exceed sessions.absolute_timeout") {
+		t.Errorf("idle above absolute: got %v", err)
+	}
+}

@@ -42,6 +42,7 @@ func Load(path string, getenv func(string) string) (Config, Sources, error) {
 	if err := loadEnv(getenv, &cfg, src.Keys); err != nil {
 		return Config{}, src, err
 	}
+	applyProfile(&cfg, src.Keys)
 	if err := cfg.Validate(); err != nil {
 		return Config{}, src, withSources(err, src.Keys)
 	}

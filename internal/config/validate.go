@@ -89,6 +89,7 @@ func (c Config) Validate() error {
 
 	errs = append(errs, c.MasterKey.validate()...)
 	errs = append(errs, c.HTTP.validate()...)
+	errs = append(errs, c.validateCapabilities()...)
 	return errors.Join(errs...)
 }
 

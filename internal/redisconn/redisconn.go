@@ -15,6 +15,17 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+func init() {
+	// go-redis logs dial failures through its own global logger, straight
+	// to stderr and outside cerrojo's JSON log. Callers report Redis
+	// failures themselves (readiness, fallback warnings), so silence it.
+	redis.SetLogger(quiet{})
+}
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
 // Open parses rawURL (redis://, rediss:// or unix://) and returns a client.
 // It does not wait for the server: use Ping for that, so that a Redis outage
 // at start-up degrades readiness instead of preventing the start.

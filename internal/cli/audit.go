@@ -1,0 +1,219 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/cerrojo/cerrojo/internal/app"
+	"github.com/cerrojo/cerrojo/internal/audit"
+	"github.com/cerrojo/cerrojo/internal/clock"
+	"github.com/cerrojo/cerrojo/internal/config"
+	"github.com/cerrojo/cerrojo/internal/keyring"
+	"github.com/cerrojo/cerrojo/internal/storage"
+)
+
+// errAuditInconsistent is returned, after the report is printed, when
+// verification found something wrong: the exit status is then 1.
+var errAuditInconsistent = errors.New("the audit log is inconsistent; see the report above")
+
+func runAudit(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		auditUsage(env)
+		if len(args) == 0 {
+			return usageError{"say verify or checkpoint"}
+		}
+		return flag.ErrHelp
+	}
+	switch args[0] {
+	case "verify":
+		return runAuditVerify(ctx, env, args[1:])
+	case "checkpoint":
+		return runAuditCheckpoint(ctx, env, args[1:])
+	}
+	return usageError{fmt.Sprintf("unknown subcommand %q; say verify or checkpoint", args[0])}
+}
+
+func auditUsage(env Env) {
+	fmt.Fprintln(env.Stderr, "usage: cerrojo audit verify [--config FILE] [--json] [--key VKEY]... "+
+		"[--export FILE]")
+	fmt.Fprintln(env.Stderr, "       cerrojo audit checkpoint [--config FILE] [--json]")
+	fmt.Fprintln(env.Stderr)
+	fmt.Fprintln(env.Stderr, "verify recomputes the audit log's Merkle tree from the stored "+
+		"records (or from an")
+	fmt.Fprintln(env.Stderr, "export file) and checks every checkpoint; it names the first bad "+
+		"record and exits 1")
+	fmt.Fprintln(env.Stderr, "when anything is wrong. checkpoint signs the current tree head now.")
+}
+
+// keyList collects repeated --key flags.
+type keyList []string
+
+func (k *keyList) String() string { return strings.Join(*k, ",") }
+
+func (k *keyList) Set(v string) error {
+	*k = append(*k, v)
+	return nil
+}
+
+func runAuditVerify(ctx context.Context, env Env, args []string) error {
+	fs := newFlags("audit verify", env)
+	configPath := configFlag(fs)
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	exportPath := fs.String("export", "", "verify this export `file` offline instead of the database")
+	var keys keyList
+	fs.Var(&keys, "key", "trusted checkpoint verifier `key` (repeatable); without it the keys "+
+		"stored in the log are used")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{"verify takes no arguments"}
+	}
+	opts := audit.VerifyOptions{VerifierKeys: keys}
+
+	if *exportPath != "" {
+		f, err := os.Open(*exportPath)
+		if err != nil {
+			return fmt.Errorf("open export: %w", err)
+		}
+		defer f.Close()
+		rep, err := audit.VerifyExport(f, opts)
+		if err != nil {
+			return fmt.Errorf("read export %s: %w", *exportPath, err)
+		}
+		return printAuditReport(env, *asJSON, rep, &rep.Report,
+			fmt.Sprintf("export verified: %d records (%d redacted) against a checkpoint of "+
+				"size %d", rep.Records, rep.Redacted, rep.TreeSize))
+	}
+
+	cfg, _, err := loadConfig(env, *configPath)
+	if err != nil {
+		return err
+	}
+	db, err := openAuditDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, err := audit.Verify(ctx, db, opts)
+	if err != nil {
+		return err
+	}
+	return printAuditReport(env, *asJSON, rep, rep,
+		fmt.Sprintf("audit log verified: %d records (%d redacted), %d checkpoints, the latest "+
+			"of size %d", rep.Records, rep.Redacted, rep.Checkpoints, rep.LatestCheckpoint))
+}
+
+// printAuditReport prints v (a report) as JSON or as text, and turns a
+// failed verification into errAuditInconsistent.
+func printAuditReport(env Env, asJSON bool, v any, rep *audit.Report, okText string) error {
+	if asJSON {
+		if err := writeJSON(env, v); err != nil {
+			return err
+		}
+	} else if rep.OK() {
+		fmt.Fprintln(env.Stdout, okText)
+	} else {
+		fmt.Fprintf(env.Stdout, "audit log inconsistent: %s\n", rep.Problem)
+	}
+	if !asJSON && rep.KeysFromLog {
+		fmt.Fprintln(env.Stderr, "warning: checkpoints were checked with verifier keys read "+
+			"from the log itself; pass the keys you trust with --key")
+	}
+	if !rep.OK() {
+		return errAuditInconsistent
+	}
+	return nil
+}
+
+func runAuditCheckpoint(ctx context.Context, env Env, args []string) error {
+	fs := newFlags("audit checkpoint", env)
+	configPath := configFlag(fs)
+	asJSON := fs.Bool("json", false, "print the checkpoint as JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{"checkpoint takes no arguments"}
+	}
+
+	cfg, _, err := loadConfig(env, *configPath)
+	if err != nil {
+		return err
+	}
+	db, err := openAuditDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	key, _, err := keyring.LoadMasterKey(cfg, rand.Reader)
+	if err != nil {
+		return err
+	}
+	ring, err := keyring.New(rand.Reader, key)
+	if err != nil {
+		return err
+	}
+	if err := keyring.VerifyDatabase(ctx, ring, keyring.NewSQLStore(db),
+		clock.System{}.Now()); err != nil {
+		return err
+	}
+
+	l, err := audit.New(audit.Options{DB: db, Ring: ring, Config: app.AuditConfig(cfg.Audit)})
+	if err != nil {
+		return err
+	}
+	c, err := l.Checkpoint(ctx)
+	if errors.Is(err, audit.ErrEmptyLog) {
+		return errors.New("the audit log is empty; there is nothing to sign")
+	}
+	if err != nil {
+		return err
+	}
+	keys, err := l.VerifierKeys(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(env, struct {
+			Size         int64    `json:"size"`
+			RootHash     string   `json:"root_hash"`
+			Note         string   `json:"note"`
+			VerifierKeys []string `json:"verifier_keys"`
+			SignedAt     string   `json:"signed_at"`
+		}{c.Size, base64.StdEncoding.EncodeToString(c.Root[:]), string(c.Note), keys,
+			c.Time.UTC().Format(time.RFC3339)})
+	}
+	fmt.Fprintf(env.Stdout, "checkpoint of size %d\n\n%s\nverifier keys:\n", c.Size, c.Note)
+	for _, k := range keys {
+		fmt.Fprintf(env.Stdout, "  %s\n", k)
+	}
+	return nil
+}
+
+// openAuditDatabase opens the configured database and refuses one whose
+// migrations (the audit tables among them) are not all applied.
+func openAuditDatabase(ctx context.Context, cfg config.Config) (*storage.DB, error) {
+	db, err := openDatabase(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := db.HasPendingMigrations(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if pending {
+		db.Close()
+		return nil, errors.New("the database has pending migrations; run `cerrojo migrate up` " +
+			"first")
+	}
+	return db, nil
+}

@@ -1,0 +1,183 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// applyProfile fills the keys a profile tightens, where the operator set
+// no value of their own. Explicit values are kept and then checked by
+// Validate, which refuses any that the profile forbids.
+func applyProfile(c *Config, explicit map[string]string) {
+	if c.Profile != ProfilePCIDSS {
+		return
+	}
+	set := func(key string, apply func()) {
+		if _, ok := explicit[key]; !ok {
+			apply()
+		}
+	}
+	// PCI DSS v4.0.1 8.3.6: at least 12 characters.
+	set("password.min_length", func() { c.Password.MinLength = 12 })
+	// PCI DSS v4.0.1 8.2.8: 15 minutes idle for administrative access.
+	set("sessions.admin_idle_timeout", func() { c.Sessions.AdminIdleTimeout = Duration(15 * time.Minute) })
+}
+
+// durationKey is a duration setting and its allowed range.
+type durationKey struct {
+	path, env string
+	d         Duration
+	min, max  time.Duration
+	zeroOK    bool
+}
+
+func checkDurations(keys []durationKey) []error {
+	var errs []error
+	for _, k := range keys {
+		if k.zeroOK && k.d == 0 {
+			continue
+		}
+		if k.d.D() < k.min || k.d.D() > k.max {
+			errs = append(errs, &KeyError{Key: k.path, Env: k.env, Value: k.d.String(),
+				Reason: fmt.Sprintf("must be %s to %s", k.min, k.max)})
+		}
+	}
+	return errs
+}
+
+type intKey struct {
+	path, env string
+	n         int
+	min, max  int
+}
+
+func checkInts(keys []intKey) []error {
+	var errs []error
+	for _, k := range keys {
+		if k.n < k.min || k.n > k.max {
+			errs = append(errs, &KeyError{Key: k.path, Env: k.env, Value: strconv.Itoa(k.n),
+				Reason: fmt.Sprintf("must be %d to %d", k.min, k.max)})
+		}
+	}
+	return errs
+}
+
+const day = 24 * time.Hour
+
+func (c Config) validateCapabilities() []error {
+	var errs []error
+	bad := func(path, env, value, reason string) {
+		errs = append(errs, &KeyError{Key: path, Env: env, Value: value, Reason: reason})
+	}
+
+	if c.Profile != ProfileDefault && c.Profile != ProfilePCIDSS {
+		bad("profile", "CERROJO_PROFILE", c.Profile, "must be default or pci-dss")
+	}
+	if err := checkBaseURL(c.PublicURL, true); err != "" {
+		bad("public_url", "CERROJO_PUBLIC_URL", c.PublicURL, err)
+	}
+	if c.Password.PwnedURL != "" {
+		if err := checkBaseURL(c.Password.PwnedURL, false); err != "" {
+			bad("password.pwned_url", "CERROJO_PASSWORD_PWNED_URL", c.Password.PwnedURL, err)
+		}
+	}
+
+	a, p, s := c.Accounts, c.Password, c.Sessions
+	errs = append(errs, checkInts([]intKey{
+		// At least 3 so typos do not lock people out; at most 100, beyond
+		// which lockout stops slowing guessing.
+		{"accounts.lockout_threshold", "CERROJO_ACCOUNTS_LOCKOUT_THRESHOLD", a.LockoutThreshold, 3, 100},
+		{"accounts.ip_threshold", "CERROJO_ACCOUNTS_IP_THRESHOLD", a.IPThreshold, 10, 1000000},
+		// NIST SP 800-63B: at least 8; 64 is the most any policy should ask.
+		{"password.min_length", "CERROJO_PASSWORD_MIN_LENGTH", p.MinLength, 8, 64},
+		// OWASP minimum 19 MiB; 1 GiB per hash is more than a node can give.
+		{"password.argon2_memory_kib", "CERROJO_PASSWORD_ARGON2_MEMORY_KIB", p.Argon2MemoryKiB, 19456, 1 << 20},
+		{"password.argon2_iterations", "CERROJO_PASSWORD_ARGON2_ITERATIONS", p.Argon2Iterations, 2, 20},
+		{"password.argon2_parallelism", "CERROJO_PASSWORD_ARGON2_PARALLELISM", p.Argon2Parallelism, 1, 16},
+		{"password.max_concurrent", "CERROJO_PASSWORD_MAX_CONCURRENT", p.MaxConcurrent, 0, 1024},
+		{"sessions.max_per_user", "CERROJO_SESSIONS_MAX_PER_USER", s.MaxPerUser, 0, 1000},
+	})...)
+	errs = append(errs, checkDurations([]durationKey{
+		{"accounts.lockout_window", "CERROJO_ACCOUNTS_LOCKOUT_WINDOW", a.LockoutWindow, time.Minute, day, false},
+		{"accounts.lockout_duration", "CERROJO_ACCOUNTS_LOCKOUT_DURATION", a.LockoutDuration, time.Minute, 7 * day, false},
+		{"sessions.idle_timeout", "CERROJO_SESSIONS_IDLE_TIMEOUT", s.IdleTimeout, time.Minute, 365 * day, false},
+		{"sessions.absolute_timeout", "CERROJO_SESSIONS_ABSOLUTE_TIMEOUT", s.AbsoluteTimeout, time.Minute, 365 * day, false},
+		{"sessions.admin_idle_timeout", "CERROJO_SESSIONS_ADMIN_IDLE_TIMEOUT", s.AdminIdleTimeout, time.Minute, 365 * day, true},
+		{"sessions.refresh_idle", "CERROJO_SESSIONS_REFRESH_IDLE", s.RefreshIdle, time.Minute, 365 * day, false},
+		{"sessions.refresh_family_lifetime", "CERROJO_SESSIONS_REFRESH_FAMILY_LIFETIME", s.RefreshFamilyLifetime, time.Minute, 365 * day, false},
+		{"sessions.refresh_reuse_grace", "CERROJO_SESSIONS_REFRESH_REUSE_GRACE", s.RefreshReuseGrace, 0, time.Minute, true},
+		{"sessions.revocation_poll", "CERROJO_SESSIONS_REVOCATION_POLL", s.RevocationPoll, time.Second, 10 * time.Minute, false},
+	})...)
+	if s.IdleTimeout > s.AbsoluteTimeout {
+		bad("sessions.idle_timeout", "CERROJO_SESSIONS_IDLE_TIMEOUT", s.IdleTimeout.String(),
+			"must not exceed sessions.absolute_timeout ("+s.AbsoluteTimeout.String()+")")
+	}
+	if s.RefreshIdle > s.RefreshFamilyLifetime {
+		bad("sessions.refresh_idle", "CERROJO_SESSIONS_REFRESH_IDLE", s.RefreshIdle.String(),
+			"must not exceed sessions.refresh_family_lifetime ("+s.RefreshFamilyLifetime.String()+")")
+	}
+	if s.AtLimit != "refuse" && s.AtLimit != "end_oldest" {
+		bad("sessions.at_limit", "CERROJO_SESSIONS_AT_LIMIT", s.AtLimit, "must be refuse or end_oldest")
+	}
+
+	if c.Profile == ProfilePCIDSS {
+		errs = append(errs, c.validatePCIDSS()...)
+	}
+	return errs
+}
+
+// validatePCIDSS refuses settings weaker than PCI DSS v4.0.1 asks.
+func (c Config) validatePCIDSS() []error {
+	var errs []error
+	forbid := func(path, env, value, reason string) {
+		errs = append(errs, &KeyError{Key: path, Env: env, Value: value,
+			Reason: "the pci-dss profile requires " + reason})
+	}
+	if c.Password.MinLength < 12 {
+		forbid("password.min_length", "CERROJO_PASSWORD_MIN_LENGTH",
+			strconv.Itoa(c.Password.MinLength), "at least 12 (requirement 8.3.6)")
+	}
+	if c.Accounts.LockoutThreshold > 10 {
+		forbid("accounts.lockout_threshold", "CERROJO_ACCOUNTS_LOCKOUT_THRESHOLD",
+			strconv.Itoa(c.Accounts.LockoutThreshold), "at most 10 (requirement 8.3.4)")
+	}
+	if c.Accounts.LockoutDuration.D() < 30*time.Minute {
+		forbid("accounts.lockout_duration", "CERROJO_ACCOUNTS_LOCKOUT_DURATION",
+			c.Accounts.LockoutDuration.String(), "at least 30m (requirement 8.3.4)")
+	}
+	if c.Audit.RetentionDays != 0 && c.Audit.RetentionDays < 366 {
+		forbid("audit.retention_days", "CERROJO_AUDIT_RETENTION_DAYS",
+			strconv.Itoa(c.Audit.RetentionDays), "at least 366 days, or 0 (requirement 10.5.1)")
+	}
+	if c.Sessions.AdminIdleTimeout == 0 || c.Sessions.AdminIdleTimeout.D() > 15*time.Minute {
+		forbid("sessions.admin_idle_timeout", "CERROJO_SESSIONS_ADMIN_IDLE_TIMEOUT",
+			c.Sessions.AdminIdleTimeout.String(), "15m or less (requirement 8.2.8)")
+	}
+	return errs
+}
+
+// checkBaseURL returns why s is not an acceptable base URL, or "". Plain
+// http is accepted only for loopback hosts unless allowHTTP.
+func checkBaseURL(s string, allowHTTP bool) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "must be an absolute URL such as https://cuenta.example.co, without query or credentials"
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		host := u.Hostname()
+		if !allowHTTP && host != "localhost" && host != "127.0.0.1" && host != "::1" {
+			return "must use https (http is accepted for localhost only)"
+		}
+	default:
+		return "must be an http or https URL"
+	}
+	if strings.HasSuffix(u.Path, "/") && u.Path != "/" {
+		return "must not end with a slash"
+	}
+	return ""
+}
