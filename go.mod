@@ -3,6 +3,8 @@ module github.com/cerrojo/cerrojo
 go 1.26.8
 
 require (
+	github.com/coreos/go-oidc/v3 v3.21.0
+	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/pressly/goose/v3 v3.30.1
 	github.com/prometheus/client_golang v1.25.0
@@ -12,11 +14,7 @@ require (
 	modernc.org/sqlite v1.62.0
 )
 
-require (
-	github.com/coreos/go-oidc/v3 v3.21.0 // indirect
-	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
-	golang.org/x/oauth2 v0.38.0 // indirect
-)
+require golang.org/x/oauth2 v0.38.0 // indirect
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect

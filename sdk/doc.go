@@ -1,17 +1,41 @@
 // Package sdk is the Go library that a marketplace's own services import to
-// trust cerrojo without calling it on every request.
+// trust cerrojo without calling it on every request: it verifies cerrojo's
+// access tokens locally, and cerrojo verifies its own tokens with it too,
+// so there is one implementation of the rules.
 //
-// It will verify cerrojo's access tokens locally against the published JWKS
-// (fetched, cached, refreshed on an unknown key id, with a rate limit on
-// refreshes), apply the revocation list so that an ended session stops being
-// accepted within seconds, decide permissions locally from the authorization
-// policy, and offer net/http middleware that puts the verified claims in the
-// request context.
+// A service builds one Verifier at start-up and wraps its handlers:
 //
-// Nothing is exported yet: token verification arrives with access tokens
-// and signing keys, and the authorizer with the authorization policy. The
-// package exists now so that its import path is stable, and so that the
-// rule it must follow is written down before its code: it imports nothing
-// under internal/, because other modules cannot, and it depends only on the
-// standard library and on go-jose.
+//	keys, err := sdk.NewRemoteKeySet(sdk.RemoteKeySetConfig{
+//		URL: "https://auth.example.co/.well-known/jwks.json",
+//	})
+//	v, err := sdk.NewVerifier(sdk.Config{
+//		Issuer:    "https://auth.example.co",
+//		Audiences: []string{"orders-api"},
+//		Keys:      keys,
+//	})
+//	http.Handle("/orders/", sdk.Middleware(v)(orders))
+//
+// and reads the claims with ClaimsFrom(r.Context()).
+//
+// Guarantees. A token is accepted only if it is an RFC 9068 access token
+// (typ at+jwt) from the configured issuer, for one of the configured
+// audiences, within its validity (with a small leeway for clock
+// differences), signed by a key that the issuer's JWKS publishes, under
+// that key's own algorithm from the allow-list EdDSA, ES256, RS256. Tokens
+// that ask to choose their own key (jku, x5u, jwk, x5c), that mark
+// extensions critical, that use none or HMAC, that spell a claim twice, or
+// that exceed the size bounds in limits.go are refused before or instead of
+// any signature check. Every refusal is an *Error with a stable code.
+//
+// Assumptions. The JWKS URL is reached over TLS (or an authenticated
+// network): whoever controls that document can mint tokens. The clock is
+// roughly right. Refusing a token for revocation needs a Revocations, which
+// cerrojo provides with sessions; without one, a token stays valid until
+// it expires, which is why cerrojo's access tokens live ten minutes.
+//
+// What the caller must protect: nothing secret lives here; tokens are
+// bearer credentials, so never log them.
+//
+// This package imports nothing under cerrojo's internal/ (other modules
+// cannot), and depends only on the standard library and go-jose.
 package sdk

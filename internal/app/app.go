@@ -41,6 +41,7 @@ type App struct {
 	Redis  *redis.Client // nil without Redis
 	Ring   *keyring.Ring
 	Audit  *audit.Log
+	capabilities
 	// Server is the public API; Admin is the admin API, nil when
 	// admin.listen_addr is empty.
 	Server *server.Server
@@ -84,6 +85,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App, e
 			logger.Warn("redis is not reachable; continuing without it until it is",
 				"error", err.Error())
 		}
+	}
+	if err := a.openCapabilities(ctx); err != nil {
+		return nil, err
 	}
 
 	reg := newRegistry()
@@ -260,6 +264,7 @@ func (a *App) startBackground(ctx context.Context) *sync.WaitGroup {
 			}
 		})
 	}
+	a.capabilityLoops(run)
 	if every := a.Config.Audit.CheckpointEvery.D(); every > 0 {
 		run("audit_checkpoints", func(ctx context.Context) error {
 			return a.Audit.RunCheckpointer(ctx, every)
@@ -287,6 +292,13 @@ func (a *App) startBackground(ctx context.Context) *sync.WaitGroup {
 // Close releases the node's connections.
 func (a *App) Close() error {
 	var errs []error
+	// Let queued emails reach the sender before the connections close.
+	if a.Accounts != nil {
+		a.Accounts.Wait()
+	}
+	if a.Sessions != nil {
+		a.Sessions.Wait()
+	}
 	if a.Redis != nil {
 		errs = append(errs, a.Redis.Close())
 	}

@@ -3,7 +3,21 @@ package app
 import (
 	"github.com/cerrojo/cerrojo/internal/audit"
 	"github.com/cerrojo/cerrojo/internal/config"
+	"github.com/cerrojo/cerrojo/internal/tokens"
 )
+
+// TokensConfig copies the token settings into the form package tokens
+// takes.
+func TokensConfig(c config.Config) tokens.Config {
+	return tokens.Config{
+		Issuer:           c.IssuerURL(),
+		Audience:         c.Tokens.Audience,
+		AccessTokenTTL:   c.Tokens.AccessTokenTTL.D(),
+		Algorithm:        c.Tokens.SigningAlgorithm,
+		RotationInterval: c.Tokens.RotationInterval.D(),
+		JWKSMaxAge:       c.Tokens.JWKSMaxAge.D(),
+	}
+}
 
 // AuditConfig copies the audit section of the configuration into the form
 // package audit takes.

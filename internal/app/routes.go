@@ -14,4 +14,5 @@ func (a *App) routes() {
 	if a.Admin != nil {
 		a.Audit.AdminRoutes(a.Admin.Router())
 	}
+	a.capabilityRoutes()
 }

@@ -44,6 +44,9 @@ func commands() map[string]command {
 		"config":  {"check the configuration and print it, secrets redacted (check)", runConfig},
 		"version": {"print the version, commit and Go version", runVersion},
 		"audit":   {"verify the audit log or sign a checkpoint (verify, checkpoint)", runAudit},
+		"keys":    {"list or rotate access-token signing keys (list, rotate)", runKeys},
+		"users":   {"import users, or show, unlock, disable or enable one", runUsers},
+		"clients": {"create, list or disable OAuth clients", runClients},
 	}
 }
 

@@ -38,6 +38,7 @@ type Config struct {
 	Redis     RedisConfig     `yaml:"redis"`
 	MasterKey MasterKeyConfig `yaml:"master_key"`
 	HTTP      HTTPConfig      `yaml:"http"`
+	Tokens    TokensConfig    `yaml:"tokens"`
 	Accounts  AccountsConfig  `yaml:"accounts"`
 	Password  PasswordConfig  `yaml:"password"`
 	Sessions  SessionsConfig  `yaml:"sessions"`
@@ -95,6 +96,27 @@ type MailSMTPConfig struct {
 	RetryBackoff Duration `yaml:"retry_backoff" env:"CERROJO_MAIL_SMTP_RETRY_BACKOFF"`
 }
 
+// TokensConfig sets access tokens and their signing keys; package tokens
+// validates it further at start-up.
+type TokensConfig struct {
+	// Issuer is the iss of every token; empty means public_url.
+	Issuer string `yaml:"issuer" env:"CERROJO_TOKENS_ISSUER"`
+	// Audience is the aud of tokens whose client names none.
+	Audience         string   `yaml:"audience" env:"CERROJO_TOKENS_AUDIENCE"`
+	AccessTokenTTL   Duration `yaml:"access_token_ttl" env:"CERROJO_TOKENS_ACCESS_TOKEN_TTL"`
+	SigningAlgorithm string   `yaml:"signing_algorithm" env:"CERROJO_TOKENS_SIGNING_ALGORITHM"`
+	RotationInterval Duration `yaml:"rotation_interval" env:"CERROJO_TOKENS_ROTATION_INTERVAL"`
+	JWKSMaxAge       Duration `yaml:"jwks_max_age" env:"CERROJO_TOKENS_JWKS_MAX_AGE"`
+}
+
+// IssuerURL is the token issuer: tokens.issuer, or public_url.
+func (c Config) IssuerURL() string {
+	if c.Tokens.Issuer != "" {
+		return c.Tokens.Issuer
+	}
+	return c.PublicURL
+}
+
 // AccountsConfig tunes login protection.
 type AccountsConfig struct {
 	// LockoutThreshold failed logins in LockoutWindow lock an account.
@@ -105,6 +127,10 @@ type AccountsConfig struct {
 	LockoutDuration Duration `yaml:"lockout_duration" env:"CERROJO_ACCOUNTS_LOCKOUT_DURATION"`
 	// IPThreshold failed logins from one address in LockoutWindow block it.
 	IPThreshold int `yaml:"ip_threshold" env:"CERROJO_ACCOUNTS_IP_THRESHOLD"`
+	// FailureDelay delays the answer to the third failed login in a
+	// window; each further failure doubles it, up to FailureDelayMax.
+	FailureDelay    Duration `yaml:"failure_delay" env:"CERROJO_ACCOUNTS_FAILURE_DELAY"`
+	FailureDelayMax Duration `yaml:"failure_delay_max" env:"CERROJO_ACCOUNTS_FAILURE_DELAY_MAX"`
 }
 
 // PasswordConfig sets the password policy and hashing cost.
@@ -122,6 +148,18 @@ type PasswordConfig struct {
 	// PwnedURL enables the breached-password check against a Pwned
 	// Passwords range API (https://api.pwnedpasswords.com); empty disables.
 	PwnedURL string `yaml:"pwned_url" env:"CERROJO_PASSWORD_PWNED_URL"`
+	// Firebase holds the hash parameters of a Firebase Auth project whose
+	// users were imported, so they can log in with their old passwords.
+	Firebase FirebaseConfig `yaml:"firebase"`
+}
+
+// FirebaseConfig is a Firebase Auth project's password hash parameters, as
+// the Firebase console shows them.
+type FirebaseConfig struct {
+	SignerKey     Secret `yaml:"signer_key" env:"CERROJO_PASSWORD_FIREBASE_SIGNER_KEY"`
+	SaltSeparator string `yaml:"salt_separator" env:"CERROJO_PASSWORD_FIREBASE_SALT_SEPARATOR"`
+	Rounds        int    `yaml:"rounds" env:"CERROJO_PASSWORD_FIREBASE_ROUNDS"`
+	MemCost       int    `yaml:"mem_cost" env:"CERROJO_PASSWORD_FIREBASE_MEM_COST"`
 }
 
 // SessionsConfig tunes sessions and refresh tokens.
@@ -234,11 +272,20 @@ func Default() Config {
 			MaxBodyBytes:      1 << 20,
 			MaxHeaderBytes:    64 << 10,
 		},
+		Tokens: TokensConfig{
+			Audience:         "marketplace-api",
+			AccessTokenTTL:   Duration(10 * time.Minute),
+			SigningAlgorithm: "EdDSA",
+			RotationInterval: Duration(24 * time.Hour),
+			JWKSMaxAge:       Duration(15 * time.Minute),
+		},
 		Accounts: AccountsConfig{
 			LockoutThreshold: 10,
 			LockoutWindow:    Duration(30 * time.Minute),
 			LockoutDuration:  Duration(30 * time.Minute),
 			IPThreshold:      100,
+			FailureDelay:     Duration(250 * time.Millisecond),
+			FailureDelayMax:  Duration(8 * time.Second),
 		},
 		Password: PasswordConfig{
 			MinLength:         8,

@@ -103,6 +103,8 @@ func (c Config) validateCapabilities() []error {
 	errs = append(errs, checkDurations([]durationKey{
 		{"accounts.lockout_window", "CERROJO_ACCOUNTS_LOCKOUT_WINDOW", a.LockoutWindow, time.Minute, day, false},
 		{"accounts.lockout_duration", "CERROJO_ACCOUNTS_LOCKOUT_DURATION", a.LockoutDuration, time.Minute, 7 * day, false},
+		{"accounts.failure_delay", "CERROJO_ACCOUNTS_FAILURE_DELAY", a.FailureDelay, 0, 10 * time.Second, true},
+		{"accounts.failure_delay_max", "CERROJO_ACCOUNTS_FAILURE_DELAY_MAX", a.FailureDelayMax, 0, time.Minute, true},
 		{"sessions.idle_timeout", "CERROJO_SESSIONS_IDLE_TIMEOUT", s.IdleTimeout, time.Minute, 365 * day, false},
 		{"sessions.absolute_timeout", "CERROJO_SESSIONS_ABSOLUTE_TIMEOUT", s.AbsoluteTimeout, time.Minute, 365 * day, false},
 		{"sessions.admin_idle_timeout", "CERROJO_SESSIONS_ADMIN_IDLE_TIMEOUT", s.AdminIdleTimeout, time.Minute, 365 * day, true},

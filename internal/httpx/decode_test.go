@@ -154,3 +154,29 @@ func TestPointerEscapes(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestNotModified(t *testing.T) {
+	etag := `"abc"`
+	tests := []struct {
+		header []string
+		want   bool
+	}{
+		{nil, false},
+		{[]string{`"abc"`}, true},
+		{[]string{`W/"abc"`}, true},
+		{[]string{`"x", "abc"`}, true},
+		{[]string{`"x"`, `"abc"`}, true},
+		{[]string{`*`}, true},
+		{[]string{`"abcd"`}, false},
+		{[]string{`abc`}, false},
+	}
+	for _, tc := range tests {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		for _, h := range tc.header {
+			r.Header.Add("If-None-Match", h)
+		}
+		if got := NotModified(r, etag); got != tc.want {
+			t.Errorf("If-None-Match %q: got %v, want %v", tc.header, got, tc.want)
+		}
+	}
+}

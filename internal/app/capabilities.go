@@ -1,0 +1,204 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/cerrojo/cerrojo/internal/accounts"
+	"github.com/cerrojo/cerrojo/internal/clients"
+	"github.com/cerrojo/cerrojo/internal/counters"
+	"github.com/cerrojo/cerrojo/internal/login"
+	"github.com/cerrojo/cerrojo/internal/mail"
+	"github.com/cerrojo/cerrojo/internal/notify"
+	"github.com/cerrojo/cerrojo/internal/oauth"
+	"github.com/cerrojo/cerrojo/internal/password"
+	"github.com/cerrojo/cerrojo/internal/sessions"
+	"github.com/cerrojo/cerrojo/internal/tokens"
+)
+
+// capabilities are the services a node runs beyond its infrastructure.
+type capabilities struct {
+	Tokens      *tokens.Service
+	Accounts    *accounts.Service
+	Sessions    *sessions.Service
+	Clients     *clients.Registry
+	Mail        mail.Sender
+	SQLCounters *counters.SQL
+}
+
+// adminRoles get the admin idle timeout (sessions.admin_idle_timeout).
+var adminRoles = []string{"admin", "super_admin"}
+
+func (a *App) openCapabilities(ctx context.Context) error {
+	cfg := a.Config
+	var err error
+
+	a.Tokens, err = tokens.New(ctx, tokens.Options{Config: TokensConfig(cfg),
+		Store: tokens.NewSQLStore(a.DB), Ring: a.Ring, Clock: a.Clock, Logger: a.Logger})
+	if err != nil {
+		return fmt.Errorf("tokens: %w", err)
+	}
+
+	var firebase *password.FirebaseProject
+	if fb := cfg.Password.Firebase; fb.SignerKey != "" {
+		firebase, err = password.NewFirebaseProject(fb.SignerKey.Reveal(), fb.SaltSeparator,
+			fb.Rounds, fb.MemCost)
+		if err != nil {
+			return fmt.Errorf("password.firebase: %w", err)
+		}
+	}
+	hasher, err := password.NewHasher(password.Config{
+		Firebase: firebase,
+		Params: password.Params{MemoryKiB: uint32(cfg.Password.Argon2MemoryKiB),
+			Iterations:  uint32(cfg.Password.Argon2Iterations),
+			Parallelism: uint8(cfg.Password.Argon2Parallelism),
+			SaltLen:     password.DefaultParams().SaltLen, KeyLen: password.DefaultParams().KeyLen},
+		MaxConcurrent: cfg.Password.MaxConcurrent,
+	})
+	if err != nil {
+		return fmt.Errorf("password hashing: %w", err)
+	}
+	policy := password.Policy{MinLength: cfg.Password.MinLength}
+	if err := policy.Validate(); err != nil {
+		return fmt.Errorf("password policy: %w", err)
+	}
+	var breach password.BreachChecker
+	if cfg.Password.PwnedURL != "" {
+		breach, err = password.NewPwnedClient(password.PwnedConfig{BaseURL: cfg.Password.PwnedURL})
+		if err != nil {
+			return fmt.Errorf("password.pwned_url: %w", err)
+		}
+	}
+
+	a.SQLCounters = counters.NewSQL(a.DB, a.Clock)
+	var count counters.Counters = a.SQLCounters
+	if a.Redis != nil {
+		count = counters.Fallback{Primary: counters.NewRedis(a.Redis, "cerrojo:counters:"),
+			Secondary: a.SQLCounters, Logger: a.Logger}
+	}
+
+	mailCfg, err := a.mailConfig()
+	if err != nil {
+		return err
+	}
+	renderer, err := mail.NewRenderer(mailCfg)
+	if err != nil {
+		return fmt.Errorf("mail templates: %w", err)
+	}
+	a.Mail, err = mail.NewSender(mailCfg, cfg.DataDir, a.Clock)
+	if err != nil {
+		return fmt.Errorf("mail: %w", err)
+	}
+	if cfg.Mail.SMTP.Host == "" {
+		a.Logger.Info("no SMTP server configured: emails go to the outbox file in the data "+
+			"directory, for development only", "outbox", cfg.DataDir+"/outbox.mbox")
+	}
+
+	store := accounts.NewStore(a.DB)
+	mailer := &notify.Mailer{Renderer: renderer, Sender: a.Mail, Users: store, Clock: a.Clock}
+
+	a.Accounts = accounts.New(accounts.Options{
+		Store: store, Hasher: hasher, Policy: policy, Breach: breach, Counters: count,
+		Ring: a.Ring, Audit: a.Audit, Notifier: mailer, Clock: a.Clock, Logger: a.Logger,
+		Config: accounts.Config{
+			LockoutThreshold: cfg.Accounts.LockoutThreshold,
+			LockoutWindow:    cfg.Accounts.LockoutWindow.D(),
+			LockoutDuration:  cfg.Accounts.LockoutDuration.D(),
+			IPThreshold:      cfg.Accounts.IPThreshold,
+			FailureDelay:     cfg.Accounts.FailureDelay.D(),
+			FailureDelayMax:  cfg.Accounts.FailureDelayMax.D(),
+			BaseURL:          cfg.PublicURL,
+		},
+	})
+
+	sesCfg := sessions.DefaultConfig()
+	sesCfg.Default = sessions.Timeouts{Idle: cfg.Sessions.IdleTimeout.D(),
+		Absolute: cfg.Sessions.AbsoluteTimeout.D()}
+	if d := cfg.Sessions.AdminIdleTimeout.D(); d > 0 {
+		for _, r := range adminRoles {
+			sesCfg.ByRole[r] = sessions.Timeouts{Idle: d, Absolute: sesCfg.Default.Absolute}
+		}
+	}
+	sesCfg.MaxPerUser = cfg.Sessions.MaxPerUser
+	sesCfg.AtLimit = sessions.AtLimit(cfg.Sessions.AtLimit)
+	sesCfg.RefreshIdle = cfg.Sessions.RefreshIdle.D()
+	sesCfg.FamilyLifetime = cfg.Sessions.RefreshFamilyLifetime.D()
+	sesCfg.ReuseGrace = cfg.Sessions.RefreshReuseGrace.D()
+	if err := sesCfg.Validate(); err != nil {
+		return fmt.Errorf("sessions: %w", err)
+	}
+	a.Sessions = sessions.New(sessions.Options{DB: a.DB, Minter: a.Tokens,
+		AccessTTL: cfg.Tokens.AccessTokenTTL.D(), Audit: a.Audit, Notifier: mailer,
+		Clock: a.Clock, Logger: a.Logger, Config: sesCfg})
+
+	a.Clients = clients.New(a.DB, a.Ring)
+	return nil
+}
+
+// mailConfig copies the mail settings, and allows links only to the host of
+// public_url.
+func (a *App) mailConfig() (mail.Config, error) {
+	c := a.Config.Mail
+	out := mail.DefaultConfig()
+	out.From, out.SiteName, out.SupportURL = c.From, c.SiteName, c.SupportURL
+	out.SMTP.Host, out.SMTP.Port = c.SMTP.Host, c.SMTP.Port
+	out.SMTP.Username, out.SMTP.Password = c.SMTP.Username, c.SMTP.Password
+	out.SMTP.TLS = mail.TLSMode(c.SMTP.TLS)
+	out.SMTP.Timeout, out.SMTP.MaxAttempts = c.SMTP.Timeout.D(), c.SMTP.MaxAttempts
+	out.SMTP.RetryBackoff = c.SMTP.RetryBackoff.D()
+	out.Outbox.MaxBytes = c.OutboxMaxBytes
+	if u, err := url.Parse(a.Config.PublicURL); err == nil {
+		out.LinkHosts = []string{u.Hostname()}
+	}
+	if err := out.Validate(); err != nil {
+		return mail.Config{}, err
+	}
+	return out, nil
+}
+
+// capabilityRoutes registers accounts, sessions, login and OAuth routes.
+func (a *App) capabilityRoutes() {
+	public := a.Server.Router()
+	requireSession := a.Sessions.RequireSession(a.Tokens.Verifier())
+
+	a.Tokens.Routes(public)
+	acct := &accounts.Handlers{Service: a.Accounts, Sessions: a.Sessions}
+	acct.PublicRoutes(public)
+	acct.MeRoutes(public, requireSession)
+	(&login.Handlers{Accounts: a.Accounts, Sessions: a.Sessions}).Routes(public, requireSession)
+	ses := &sessions.Handlers{Service: a.Sessions,
+		RevocationPoll: a.Config.Sessions.RevocationPoll.D()}
+	ses.Routes(public, requireSession)
+	(&oauth.Handlers{Sessions: a.Sessions, Clients: a.Clients,
+		Verifier: a.Tokens.Verifier()}).Routes(public)
+
+	if a.Admin != nil {
+		admin := a.Admin.Router()
+		acct.AdminRoutes(admin)
+		ses.AdminRoutes(admin)
+	}
+}
+
+// capabilityLoops are the capabilities' periodic work.
+func (a *App) capabilityLoops(run func(name string, fn func(context.Context) error)) {
+	run("signing_keys", a.Tokens.Run)
+	run("sweep", func(ctx context.Context) error {
+		t := time.NewTicker(10 * time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+			if err := a.SQLCounters.Sweep(ctx); err != nil {
+				a.Logger.Warn("sweep failure counters", "error", err.Error())
+			}
+			if err := a.Sessions.Store().SweepRevocations(ctx, a.Clock.Now()); err != nil {
+				a.Logger.Warn("sweep revocations", "error", err.Error())
+			}
+		}
+	})
+}
