@@ -8,6 +8,7 @@ import (
 
 	"github.com/cerrojo/cerrojo/internal/accounts"
 	"github.com/cerrojo/cerrojo/internal/clients"
+	"github.com/cerrojo/cerrojo/internal/config"
 	"github.com/cerrojo/cerrojo/internal/counters"
 	"github.com/cerrojo/cerrojo/internal/login"
 	"github.com/cerrojo/cerrojo/internal/mail"
@@ -109,7 +110,7 @@ func (a *App) openCapabilities(ctx context.Context) error {
 			IPThreshold:      cfg.Accounts.IPThreshold,
 			FailureDelay:     cfg.Accounts.FailureDelay.D(),
 			FailureDelayMax:  cfg.Accounts.FailureDelayMax.D(),
-			BaseURL:          cfg.PublicURL,
+			BaseURL:          linkBase(cfg),
 		},
 	})
 
@@ -137,6 +138,13 @@ func (a *App) openCapabilities(ctx context.Context) error {
 	return nil
 }
 
+func linkBase(cfg config.Config) string {
+	if cfg.Accounts.LinkBaseURL != "" {
+		return cfg.Accounts.LinkBaseURL
+	}
+	return cfg.PublicURL
+}
+
 // mailConfig copies the mail settings, and allows links only to the host of
 // public_url.
 func (a *App) mailConfig() (mail.Config, error) {
@@ -149,8 +157,10 @@ func (a *App) mailConfig() (mail.Config, error) {
 	out.SMTP.Timeout, out.SMTP.MaxAttempts = c.SMTP.Timeout.D(), c.SMTP.MaxAttempts
 	out.SMTP.RetryBackoff = c.SMTP.RetryBackoff.D()
 	out.Outbox.MaxBytes = c.OutboxMaxBytes
-	if u, err := url.Parse(a.Config.PublicURL); err == nil {
-		out.LinkHosts = []string{u.Hostname()}
+	for _, base := range []string{a.Config.PublicURL, linkBase(a.Config)} {
+		if u, err := url.Parse(base); err == nil {
+			out.LinkHosts = append(out.LinkHosts, u.Hostname())
+		}
 	}
 	if err := out.Validate(); err != nil {
 		return mail.Config{}, err

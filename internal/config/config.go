@@ -131,6 +131,10 @@ type AccountsConfig struct {
 	// window; each further failure doubles it, up to FailureDelayMax.
 	FailureDelay    Duration `yaml:"failure_delay" env:"CERROJO_ACCOUNTS_FAILURE_DELAY"`
 	FailureDelayMax Duration `yaml:"failure_delay_max" env:"CERROJO_ACCOUNTS_FAILURE_DELAY_MAX"`
+	// LinkBaseURL is where links in emails point: the marketplace's web
+	// app, which serves /verify-email, /reset-password and /confirm-email
+	// and calls the API with the token. Empty means public_url.
+	LinkBaseURL string `yaml:"link_base_url" env:"CERROJO_ACCOUNTS_LINK_BASE_URL"`
 }
 
 // PasswordConfig sets the password policy and hashing cost.

@@ -79,6 +79,12 @@ func (c Config) validateCapabilities() []error {
 	if err := checkBaseURL(c.PublicURL, true); err != "" {
 		bad("public_url", "CERROJO_PUBLIC_URL", c.PublicURL, err)
 	}
+	if c.Accounts.LinkBaseURL != "" {
+		if err := checkBaseURL(c.Accounts.LinkBaseURL, true); err != "" {
+			bad("accounts.link_base_url", "CERROJO_ACCOUNTS_LINK_BASE_URL",
+				c.Accounts.LinkBaseURL, err)
+		}
+	}
 	if c.Password.PwnedURL != "" {
 		if err := checkBaseURL(c.Password.PwnedURL, false); err != "" {
 			bad("password.pwned_url", "CERROJO_PASSWORD_PWNED_URL", c.Password.PwnedURL, err)
