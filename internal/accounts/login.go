@@ -234,7 +234,7 @@ func (s *Service) succeedLogin(ctx context.Context, u User, pw string, rehash bo
 			details["rehashed"] = "true"
 		}
 		if mustChange {
-			details["must_change_password"] = "true"
+			details["forced_change"] = "breached_or_requested"
 		}
 		_, err := s.Audit.Append(ctx, tx, m.event(audit.Event{
 			Actor: audit.Actor{Type: audit.ActorPerson, ID: u.ID}, Action: "login.password",

@@ -229,7 +229,14 @@ func journey(t *testing.T, n *node, api apiClient, smtp *mailtest.Server) {
 		want(t, 304, "revocation list unchanged")
 
 	// 7. Forgotten password: a link by email, then a new password.
-	api.do("POST", "/v1/accounts/password-reset", `{"email":"`+email+`"}`, "").want(t, 202, "forgot")
+	forgot := api.do("POST", "/v1/accounts/password-reset", `{"email":"`+email+`"}`, "").
+		want(t, 202, "forgot")
+	nobody := api.do("POST", "/v1/accounts/password-reset", `{"email":"nadie@ejemplo.co"}`, "").
+		want(t, 202, "forgot for an unknown email")
+	if forgot.raw != nobody.raw {
+		t.Errorf("recovery answers differ for a known and an unknown email:\n%s\n%s", forgot.raw,
+			nobody.raw)
+	}
 	reset := smtp.WaitFor(t, email, "Restablezca su contraseña", 10*time.Second)
 	lt := linkToken.FindStringSubmatch(reset.Text)
 	if lt == nil {
