@@ -140,17 +140,13 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, userID, code, secret s
 
 	err = s.Store.DB().InTx(ctx, func(tx *sql.Tx) error {
 		st := s.Store.Tx(tx)
-		ok, err := st.ConsumeToken(ctx, t.ID, now)
-		if err != nil {
+		if err := consume(ctx, st, t.ID, now); err != nil {
 			return err
-		}
-		if !ok {
-			return ErrInvalidCode
 		}
 		if err := st.SetEmail(ctx, t.UserID, e, now); err != nil {
 			return err
 		}
-		_, err = s.Audit.Append(ctx, tx, m.event(audit.Event{
+		_, err := s.Audit.Append(ctx, tx, m.event(audit.Event{
 			Actor: audit.Actor{Type: audit.ActorPerson, ID: t.UserID}, Action: "account.email_change",
 			Target: audit.Target{Type: "user", ID: t.UserID}, Outcome: audit.OutcomeSuccess,
 			Details: map[string]string{"old_email": audit.MaskEmail(old.Email.Address),

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/cerrojo/cerrojo/internal/audit"
-	"github.com/cerrojo/cerrojo/internal/password"
 )
 
 // SessionEnder ends a person's sessions; the sessions package implements
@@ -23,18 +22,11 @@ type SessionEnder interface {
 // resetTokenTTL, to the account with this email, replacing any earlier
 // link. It returns nil whether or not the email has an account.
 func (s *Service) RequestPasswordReset(ctx context.Context, email string, m Meta) error {
-	e, err := ParseEmail(email)
-	if err != nil {
-		return nil
-	}
-	u, err := s.Store.UserByEmail(ctx, e.Normalized)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
+	u, found, err := s.lookupEmail(ctx, email)
 	if err != nil {
 		return fmt.Errorf("request reset: %w", err)
 	}
-	if u.State == StateDisabled || u.State == StatePendingDeletion {
+	if !found || u.State == StateDisabled || u.State == StatePendingDeletion {
 		return nil
 	}
 
@@ -111,27 +103,19 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetInput, sessions Ses
 		return ErrInvalidCode
 	}
 
-	v := &ValidationError{}
-	s.policyProblems(v, in.Password, password.Context{Email: u.Email.Address, Name: u.Name})
-	if len(v.Fields) == 0 {
-		s.checkBreach(ctx, v, in.Password)
-	}
-	if err := v.orNil(); err != nil {
-		return err
-	}
-	hash, err := s.Hasher.Hash(ctx, in.Password)
+	hash, err := s.newPasswordHash(ctx, in.Password, u)
 	if err != nil {
+		var v *ValidationError
+		if errors.As(err, &v) {
+			return err
+		}
 		return fmt.Errorf("reset password: %w", err)
 	}
 
 	err = s.Store.DB().InTx(ctx, func(tx *sql.Tx) error {
 		st := s.Store.Tx(tx)
-		ok, err := st.ConsumeToken(ctx, t.ID, now)
-		if err != nil {
+		if err := consume(ctx, st, t.ID, now); err != nil {
 			return err
-		}
-		if !ok {
-			return ErrInvalidCode
 		}
 		if err := st.SetPassword(ctx, u.ID, hash, false, now); err != nil {
 			return err
@@ -146,7 +130,7 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetInput, sessions Ses
 				return err
 			}
 		}
-		_, err = s.Audit.Append(ctx, tx, m.event(audit.Event{
+		_, err := s.Audit.Append(ctx, tx, m.event(audit.Event{
 			Actor: audit.Actor{Type: audit.ActorPerson, ID: u.ID}, Action: "account.password_reset",
 			Target: audit.Target{Type: "user", ID: u.ID}, Outcome: audit.OutcomeSuccess,
 			Details: map[string]string{"end_other_sessions": fmt.Sprint(in.EndOtherSessions),
@@ -196,16 +180,12 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next, ses
 		return ErrWrongPassword
 	}
 
-	v := &ValidationError{}
-	s.policyProblems(v, next, password.Context{Email: u.Email.Address, Name: u.Name})
-	if len(v.Fields) == 0 {
-		s.checkBreach(ctx, v, next)
-	}
-	if err := v.orNil(); err != nil {
-		return err
-	}
-	hash, err := s.Hasher.Hash(ctx, next)
+	hash, err := s.newPasswordHash(ctx, next, u)
 	if err != nil {
+		var v *ValidationError
+		if errors.As(err, &v) {
+			return err
+		}
 		return fmt.Errorf("change password: %w", err)
 	}
 

@@ -267,3 +267,48 @@ func (s *Service) notify(what string, fn func(ctx context.Context) error) {
 // Wait blocks until every notification started so far has been handed to
 // the Notifier; call it at shutdown, and in tests before reading mail.
 func (s *Service) Wait() { s.pending.Wait() }
+
+// lookupEmail finds the account of an email as typed. found is false when
+// the text is not an address or no account has it: callers that must not
+// reveal which answer alike.
+func (s *Service) lookupEmail(ctx context.Context, raw string) (u User, found bool, err error) {
+	e, err := ParseEmail(raw)
+	if err != nil {
+		return User{}, false, nil
+	}
+	u, err = s.Store.UserByEmail(ctx, e.Normalized)
+	if errors.Is(err, ErrNotFound) {
+		return User{}, false, nil
+	}
+	if err != nil {
+		return User{}, false, err
+	}
+	return u, true, nil
+}
+
+// consume spends a one-time token inside a transaction; a token spent by a
+// concurrent request is ErrInvalidCode, so exactly one use succeeds.
+func consume(ctx context.Context, st *Store, id string, now time.Time) error {
+	ok, err := st.ConsumeToken(ctx, id, now)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrInvalidCode
+	}
+	return nil
+}
+
+// newPasswordHash checks a new password against the policy (and the breach
+// service, when configured) for person u and hashes it.
+func (s *Service) newPasswordHash(ctx context.Context, pw string, u User) (string, error) {
+	v := &ValidationError{}
+	s.policyProblems(v, pw, password.Context{Email: u.Email.Address, Name: u.Name})
+	if len(v.Fields) == 0 {
+		s.checkBreach(ctx, v, pw)
+	}
+	if err := v.orNil(); err != nil {
+		return "", err
+	}
+	return s.Hasher.Hash(ctx, pw)
+}

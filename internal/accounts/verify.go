@@ -80,17 +80,13 @@ func (s *Service) completeVerification(ctx context.Context, u User, t OneTimeTok
 	now := s.Clock.Now()
 	err := s.Store.DB().InTx(ctx, func(tx *sql.Tx) error {
 		st := s.Store.Tx(tx)
-		ok, err := st.ConsumeToken(ctx, t.ID, now)
-		if err != nil {
+		if err := consume(ctx, st, t.ID, now); err != nil {
 			return err
-		}
-		if !ok {
-			return ErrInvalidCode // spent by a concurrent request
 		}
 		if err := st.MarkEmailVerified(ctx, u.ID, now); err != nil {
 			return err
 		}
-		_, err = s.Audit.Append(ctx, tx, m.event(audit.Event{
+		_, err := s.Audit.Append(ctx, tx, m.event(audit.Event{
 			Actor: audit.Actor{Type: audit.ActorPerson, ID: u.ID}, Action: "account.verify_email",
 			Target: audit.Target{Type: "user", ID: u.ID}, Outcome: audit.OutcomeSuccess,
 		}))
@@ -109,18 +105,11 @@ func (s *Service) completeVerification(ctx context.Context, u User, t OneTimeTok
 // at most once per resendInterval. It returns nil in every case the client
 // may not tell apart: no account, already verified, or too soon.
 func (s *Service) ResendVerification(ctx context.Context, email string, m Meta) error {
-	e, err := ParseEmail(email)
-	if err != nil {
-		return nil
-	}
-	u, err := s.Store.UserByEmail(ctx, e.Normalized)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
+	u, found, err := s.lookupEmail(ctx, email)
 	if err != nil {
 		return fmt.Errorf("resend verification: %w", err)
 	}
-	if u.EmailVerified || u.State == StateDisabled {
+	if !found || u.EmailVerified || u.State == StateDisabled {
 		return nil
 	}
 	last, err := s.Store.LatestToken(ctx, u.ID, PurposeVerifyEmail)

@@ -189,21 +189,7 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0
 
 // validRequestID applies httpx's rule for request ids; empty is allowed for
 // events that do not come from a request.
-func validRequestID(id string) bool {
-	if len(id) > maxRequestIDLen {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == '-', c == '_', c == '.', c == ':':
-		default:
-			return false
-		}
-	}
-	return true
-}
+func validRequestID(id string) bool { return id == "" || httpx.ValidRequestID(id) }
 
 // cleanUserAgent drops control characters and invalid UTF-8 and cuts the
 // result at maxUserAgentLen bytes on a character boundary. A User-Agent is

@@ -63,7 +63,7 @@ const maxRequestIDLen = 64
 func WithRequestInfo(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(HeaderRequestID)
-		if !validRequestID(id) {
+		if !ValidRequestID(id) {
 			id = newRequestID()
 		}
 		ri := &requestInfo{id: id, remoteIP: hostOnly(r.RemoteAddr)}
@@ -72,9 +72,9 @@ func WithRequestInfo(next http.Handler) http.Handler {
 	})
 }
 
-// validRequestID accepts ids made of letters, digits and - _ . : only, so an
-// id can never break a log line or a header.
-func validRequestID(id string) bool {
+// ValidRequestID accepts ids made of letters, digits and - _ . : only, and
+// at most 64 of them, so an id can never break a log line or a header.
+func ValidRequestID(id string) bool {
 	if id == "" || len(id) > maxRequestIDLen {
 		return false
 	}
