@@ -227,8 +227,8 @@ func TestVerifyRefuses(t *testing.T) {
 		{"typ of an ID token's media type",
 			forge(t, "EdDSA", ed.priv, `{"alg":"EdDSA","kid":"ed-1","typ":"application/jwt"}`, claims),
 			sdk.ErrWrongType},
-		{"typ not a string",
-			forge(t, "EdDSA", ed.priv, `{"alg":"EdDSA","kid":"ed-1","typ":1}`, claims), sdk.ErrWrongType},
+		{"typ not a string is malformed",
+			forge(t, "EdDSA", ed.priv, `{"alg":"EdDSA","kid":"ed-1","typ":1}`, claims), sdk.ErrMalformed},
 
 		// Claims.
 		{"wrong iss", token(t, ed, with(goodClaims(), map[string]any{
