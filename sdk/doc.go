@@ -29,9 +29,12 @@
 //
 // Assumptions. The JWKS URL is reached over TLS (or an authenticated
 // network): whoever controls that document can mint tokens. The clock is
-// roughly right. Refusing a token for revocation needs a Revocations, which
-// cerrojo provides with sessions; without one, a token stays valid until
-// it expires, which is why cerrojo's access tokens live ten minutes.
+// roughly right. Refusing the tokens of an ended session needs a
+// Revocations in Config: RemoteRevocations polls cerrojo's revocation list
+// (run it with go revs.Run(ctx)), so such tokens are refused within one
+// poll interval, and every token is refused once the list has not been
+// checked for MaxStale. Without one, a token stays valid until it expires,
+// which is why cerrojo's access tokens live ten minutes.
 //
 // What the caller must protect: nothing secret lives here; tokens are
 // bearer credentials, so never log them.

@@ -72,4 +72,46 @@ const (
 	// also bounds how long a key removed in an emergency can be trusted by
 	// a verifier that cannot reach the issuer.
 	staleIfError = time.Hour
+
+	// MaxRevocationListBytes caps the revocation list document. One entry
+	// is about 110 bytes (a 26-character session id and two timestamps),
+	// so MaxRevocationEntries of them take 11 MB; the rest is room for
+	// longer session ids.
+	MaxRevocationListBytes = 16 << 20
+
+	// MaxRevocationEntries caps the entries of one revocation list. An
+	// entry stays listed for one access token lifetime (10 minutes by
+	// default), so this is 10 000 sessions ending every minute. A larger
+	// list (every session ended at once after a breach, say) is refused:
+	// the last good list stays in use for MaxStale and then verification
+	// fails closed until entries expire and the list shrinks. Accepting
+	// any size instead would let one bad document exhaust the memory of
+	// every resource server at once.
+	MaxRevocationEntries = 100_000
+
+	// maxSessionIDLen caps a sid in the revocation list. cerrojo's are 26
+	// characters; longer ones come from a server that is not cerrojo.
+	maxSessionIDLen = 128
+
+	// DefaultRevocationPoll is how often a RemoteRevocations polls until
+	// the server has said otherwise in poll_seconds, and when neither the
+	// configuration nor the document gives an interval. It is the default
+	// of cerrojo's own sessions.revocation_poll.
+	DefaultRevocationPoll = 30 * time.Second
+
+	// minRevocationPoll and maxRevocationPoll bound the poll interval,
+	// configured or sent by the server, to cerrojo's own bounds for
+	// sessions.revocation_poll. Polling faster would turn every resource
+	// server into steady load on the issuer; polling slower would let an
+	// ended session's tokens be accepted for most of their lifetime, and
+	// a server typo in poll_seconds must not stop polling for a year.
+	minRevocationPoll = time.Second
+	maxRevocationPoll = 10 * time.Minute
+
+	// revocationStaleFactor sets the default MaxStale: this many poll
+	// intervals. Three lets two polls in a row fail (a deploy of the
+	// issuer, a network blip) without failing closed, and still bounds
+	// how long a verifier cut off from the issuer keeps accepting tokens
+	// of sessions that ended meanwhile.
+	revocationStaleFactor = 3
 )

@@ -2,7 +2,6 @@ package sdk
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -45,10 +44,7 @@ type RemoteKeySetConfig struct {
 // ErrKeysUnavailable. Only one fetch runs at a time; concurrent callers
 // that need it wait for its result.
 type RemoteKeySet struct {
-	url     string
-	client  *http.Client
-	timeout time.Duration
-	now     func() time.Time
+	endpoint
 
 	state atomic.Pointer[remoteState]
 
@@ -67,33 +63,65 @@ type remoteState struct {
 // NewRemoteKeySet returns a key set for cfg.URL. It fetches nothing until
 // the first verification or an explicit Refresh.
 func NewRemoteKeySet(cfg RemoteKeySetConfig) (*RemoteKeySet, error) {
-	u, err := url.Parse(cfg.URL)
+	e, err := newEndpoint(endpointConfig{doc: "JWKS", url: cfg.URL, allowHTTP: cfg.AllowHTTP,
+		client: cfg.Client, timeout: cfg.Timeout, now: cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	return &RemoteKeySet{endpoint: e}, nil
+}
+
+// endpoint is a document the SDK fetches from the issuer. RemoteKeySet and
+// RemoteRevocations share its rules: https unless the host is loopback or
+// the caller allows http, a timeout on every fetch, no redirects.
+type endpoint struct {
+	url     string
+	client  *http.Client
+	timeout time.Duration
+	now     func() time.Time
+}
+
+// endpointConfig is what newEndpoint checks; doc names the document in
+// errors ("JWKS", "revocation list").
+type endpointConfig struct {
+	doc       string
+	url       string
+	allowHTTP bool
+	client    *http.Client
+	timeout   time.Duration
+	now       func() time.Time
+}
+
+func newEndpoint(c endpointConfig) (endpoint, error) {
+	u, err := url.Parse(c.url)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("sdk: JWKS URL %q is not an absolute http(s) URL", cfg.URL)
+		return endpoint{}, fmt.Errorf("sdk: %s URL %q is not an absolute http(s) URL", c.doc,
+			c.url)
 	}
-	if u.Scheme == "http" && !cfg.AllowHTTP && !isLoopback(u.Hostname()) {
-		return nil, fmt.Errorf("sdk: JWKS URL %q must use https (or set AllowHTTP)", cfg.URL)
+	if u.Scheme == "http" && !c.allowHTTP && !isLoopback(u.Hostname()) {
+		return endpoint{}, fmt.Errorf("sdk: %s URL %q must use https (or set AllowHTTP)", c.doc,
+			c.url)
 	}
-	if cfg.Timeout < 0 {
-		return nil, errors.New("sdk: negative JWKS fetch timeout")
+	if c.timeout < 0 {
+		return endpoint{}, fmt.Errorf("sdk: negative %s fetch timeout", c.doc)
 	}
 
-	s := &RemoteKeySet{url: u.String(), client: cfg.Client, timeout: cfg.Timeout, now: cfg.Now}
-	if s.timeout == 0 {
-		s.timeout = DefaultFetchTimeout
+	e := endpoint{url: u.String(), client: c.client, timeout: c.timeout, now: c.now}
+	if e.timeout == 0 {
+		e.timeout = DefaultFetchTimeout
 	}
-	if s.now == nil {
-		s.now = time.Now
+	if e.now == nil {
+		e.now = time.Now
 	}
-	if s.client == nil {
-		s.client = &http.Client{
-			Timeout: s.timeout,
+	if e.client == nil {
+		e.client = &http.Client{
+			Timeout: e.timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return errors.New("redirects are not followed for a JWKS")
+				return fmt.Errorf("redirects are not followed for a %s", c.doc)
 			},
 		}
 	}
-	return s, nil
+	return e, nil
 }
 
 func isLoopback(host string) bool {
@@ -102,6 +130,33 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// get requests the document, conditionally when etag is set (RFC 9110
+// section 13.1.2).
+func (e *endpoint) get(ctx context.Context, accept, etag string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", accept)
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
+	return e.client.Do(req)
+}
+
+// readBody reads a response body of at most limit bytes and refuses a
+// longer one without reading more of it than one byte past the limit.
+func readBody(r io.Reader, limit int64, doc string) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("sdk: %s is over %d bytes", doc, limit)
+	}
+	return body, nil
 }
 
 // PublicKey returns the key named kid, fetching the JWKS when the cache has
@@ -174,15 +229,11 @@ func (s *RemoteKeySet) refresh(ctx context.Context, seen *remoteState) (*remoteS
 }
 
 func (s *RemoteKeySet) fetch(ctx context.Context, seen *remoteState, now time.Time) (*remoteState, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
-	if err != nil {
-		return nil, err
+	var etag string
+	if seen != nil {
+		etag = seen.etag
 	}
-	req.Header.Set("Accept", "application/jwk-set+json, application/json")
-	if seen != nil && seen.etag != "" {
-		req.Header.Set("If-None-Match", seen.etag)
-	}
-	resp, err := s.client.Do(req)
+	resp, err := s.get(ctx, "application/jwk-set+json, application/json", etag)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +247,7 @@ func (s *RemoteKeySet) fetch(ctx context.Context, seen *remoteState, now time.Ti
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("status %d", resp.StatusCode)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxJWKSBytes+1))
+	body, err := readBody(resp.Body, MaxJWKSBytes, "JWKS")
 	if err != nil {
 		return nil, err
 	}

@@ -11,8 +11,8 @@ import (
 // ErrRevocationUnavailable, because a list that cannot be read cannot
 // prove a session still stands.
 //
-// cerrojo's own implementation, fed from the sessions it ends and fanned
-// out through Redis, arrives with sessions and refresh tokens. It must
+// RemoteRevocations is the implementation that follows cerrojo's list of
+// ended sessions; MemoryRevocations suits tests. Any implementation must
 // answer from memory: Revoked runs on every request.
 type Revocations interface {
 	// Revoked reports whether the token with these claims must be refused:

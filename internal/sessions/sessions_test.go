@@ -16,6 +16,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/storage"
 	"github.com/cerrojo/cerrojo/internal/storage/storagetest"
 	"github.com/cerrojo/cerrojo/internal/tokens"
+	"github.com/cerrojo/cerrojo/sdk"
 )
 
 // recordingMinter stands in for package tokens, which has its own tests;
@@ -380,15 +381,21 @@ func TestEnd(t *testing.T) {
 			t.Errorf("another person's session was ended: %v", err)
 		}
 
-		// Revocations stay listed while the access tokens live, then go.
+		// Revocations stay listed while the access tokens live and for the
+		// longest leeway a verifier may grant past their expiry, then go.
 		revs, _ := f.svc.Store().Revocations(ctx, f.clock.Now())
 		if len(revs) != 2 {
 			t.Fatalf("got %d revocations, want 2", len(revs))
 		}
 		f.clock.Advance(11 * time.Minute)
 		revs, _ = f.svc.Store().Revocations(ctx, f.clock.Now())
+		if len(revs) != 2 {
+			t.Fatalf("got %d revocations within the verifiers' leeway, want 2", len(revs))
+		}
+		f.clock.Advance(sdk.MaxLeeway)
+		revs, _ = f.svc.Store().Revocations(ctx, f.clock.Now())
 		if len(revs) != 0 {
-			t.Fatalf("got %d revocations after the access tokens expired, want 0", len(revs))
+			t.Fatalf("got %d revocations after the leeway passed, want 0", len(revs))
 		}
 	})
 }

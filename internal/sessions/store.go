@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cerrojo/cerrojo/internal/storage"
+	"github.com/cerrojo/cerrojo/sdk"
 )
 
 // Session is one login.
@@ -261,11 +262,17 @@ type Revocation struct {
 	ExpiresAt time.Time
 }
 
-// Revocations lists the entries whose access tokens may still be alive at
-// now, in order.
+// listedFor is how long past its expires_at an entry stays on the list: a
+// verifier may accept an expired token for up to sdk.MaxLeeway, so the
+// entry that refuses it must outlive the token by as much.
+const listedFor = sdk.MaxLeeway
+
+// Revocations lists the entries whose access tokens some verifier may still
+// accept at now, in order.
 func (s *Store) Revocations(ctx context.Context, now time.Time) ([]Revocation, error) {
 	rows, err := s.q.QueryContext(ctx, s.db.Rebind(`SELECT seq, session_id, revoked_at,
-		expires_at FROM session_revocations WHERE expires_at > ? ORDER BY seq`), now.UTC())
+		expires_at FROM session_revocations WHERE expires_at > ? ORDER BY seq`),
+		now.Add(-listedFor).UTC())
 	if err != nil {
 		return nil, fmt.Errorf("list revocations: %w", err)
 	}
@@ -281,10 +288,10 @@ func (s *Store) Revocations(ctx context.Context, now time.Time) ([]Revocation, e
 	return out, rows.Err()
 }
 
-// SweepRevocations drops entries whose tokens have all expired.
+// SweepRevocations drops entries that no verifier needs any more.
 func (s *Store) SweepRevocations(ctx context.Context, now time.Time) error {
 	_, err := s.q.ExecContext(ctx, s.db.Rebind(
-		`DELETE FROM session_revocations WHERE expires_at <= ?`), now.UTC())
+		`DELETE FROM session_revocations WHERE expires_at <= ?`), now.Add(-listedFor).UTC())
 	if err != nil {
 		return fmt.Errorf("sweep revocations: %w", err)
 	}
