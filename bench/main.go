@@ -5,6 +5,7 @@
 //	go run ./bench                  # starts an embedded node in a temporary directory
 //	go run ./bench -url http://host:8080 -duration 30s -workers 64
 //	go run ./bench -short           # a quick run that checks the harness works
+//	go run ./bench refresh -clients 8 -duration 10s   # refresh rotation against pgbench
 //
 // Scenarios so far:
 //
@@ -13,9 +14,12 @@
 //	           stack: request id, access log, metrics, recovery, headers).
 //	nit        POST /v1/colombia/nit/validate (strict JSON decoding, NIT
 //	           parsing, problem documents), against the same bare server.
+//	refresh    a subcommand of its own: refresh-token rotation on PostgreSQL,
+//	           in process, against pgbench running the same SQL
+//	           (bench/refresh.go, bench/pgbench_refresh.sql).
 //
 // Later capabilities add their scenarios and baselines (Argon2id for logins,
-// Ed25519 for tokens, pgbench for refresh rotation, Casbin for checks).
+// Ed25519 for tokens, Casbin for checks).
 //
 // When bench starts the node itself, client and server share the process, so
 // "CPU per 1k" counts both; with -url it counts the client only and says so.
@@ -43,6 +47,14 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "refresh" {
+		if err := refreshMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench refresh:", err)
+			os.Exit(1)
+		}
+		return
+	}
+
 	url := flag.String("url", "", "target node; empty starts an embedded node")
 	duration := flag.Duration("duration", 10*time.Second, "time per scenario and baseline")
 	workers := flag.Int("workers", 32, "concurrent client connections")
