@@ -14,6 +14,10 @@
 //	           stack: request id, access log, metrics, recovery, headers).
 //	nit        POST /v1/colombia/nit/validate (strict JSON decoding, NIT
 //	           parsing, problem documents), against the same bare server.
+//	authz      POST /v1/authz/check for a vendor's staff member on a product
+//	           of their vendor (client authentication, loading the subject's
+//	           bindings from the database, a conditional rule, the answer),
+//	           against the same bare server. In-process targets only.
 //	refresh    a subcommand of its own: refresh-token rotation on PostgreSQL,
 //	           in process, against pgbench running the same SQL
 //	           (bench/refresh.go, bench/pgbench_refresh.sql).
@@ -35,6 +39,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -76,11 +81,12 @@ type scenario struct {
 	method string
 	path   string
 	body   string
+	auth   string // Authorization header, if any
 }
 
 var scenarios = []scenario{
-	{"healthz", "GET", "/healthz", ""},
-	{"nit", "POST", "/v1/colombia/nit/validate", `{"nit":"890.903.938-8"}`},
+	{"healthz", "GET", "/healthz", "", ""},
+	{"nit", "POST", "/v1/colombia/nit/validate", `{"nit":"890.903.938-8"}`, ""},
 }
 
 func run(target string, duration time.Duration, workers int) error {
@@ -88,13 +94,19 @@ func run(target string, duration time.Duration, workers int) error {
 	defer cancel()
 
 	inProcess := target == ""
+	run := scenarios
 	if inProcess {
-		url, stop, err := startNode(ctx)
+		url, a, stop, err := startNode(ctx)
 		if err != nil {
 			return err
 		}
 		defer stop()
 		target = url
+		check, err := authzScenario(ctx, a)
+		if err != nil {
+			return fmt.Errorf("prepare the authz scenario: %w", err)
+		}
+		run = append(slices.Clone(scenarios), check)
 	}
 	baseline, stopBase, err := startBaseline()
 	if err != nil {
@@ -108,7 +120,10 @@ func run(target string, duration time.Duration, workers int) error {
 	}
 	fmt.Printf("%-10s %-9s %10s %9s %9s %9s %11s %8s\n", "scenario", "side", "req/s", "p50", "p90",
 		"p99", "cpu ms/1k", "errors")
-	for _, sc := range scenarios {
+	if !inProcess {
+		fmt.Println("(remote target: the authz scenario needs an account and a client, so it is skipped)")
+	}
+	for _, sc := range run {
 		got := drive(target, sc, duration, workers)
 		base := drive(baseline, sc, duration, workers)
 		got.print(sc.name, "cerrojo")
@@ -132,10 +147,10 @@ func safeDiv(a, b float64) float64 {
 }
 
 // startNode runs an embedded node with its data in a temporary directory.
-func startNode(ctx context.Context) (string, func(), error) {
+func startNode(ctx context.Context) (string, *app.App, func(), error) {
 	dir, err := os.MkdirTemp("", "cerrojo-bench-")
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	cfg := config.Default()
 	cfg.DataDir = filepath.Join(dir, "data")
@@ -145,11 +160,11 @@ func startNode(ctx context.Context) (string, func(), error) {
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	a, err := app.New(ctx, cfg, logger)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -163,7 +178,7 @@ func startNode(ctx context.Context) (string, func(), error) {
 		a.Close()
 		os.RemoveAll(dir)
 	}
-	return "http://" + ln.Addr().String(), stop, nil
+	return "http://" + ln.Addr().String(), a, stop, nil
 }
 
 // startBaseline serves the same paths with a bare net/http handler that
@@ -253,6 +268,9 @@ func once(client *http.Client, base string, sc scenario) error {
 	}
 	if sc.body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if sc.auth != "" {
+		req.Header.Set("Authorization", sc.auth)
 	}
 	resp, err := client.Do(req)
 	if err != nil {

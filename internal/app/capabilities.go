@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/cerrojo/cerrojo/internal/accounts"
+	"github.com/cerrojo/cerrojo/internal/authz"
 	"github.com/cerrojo/cerrojo/internal/clients"
 	"github.com/cerrojo/cerrojo/internal/config"
 	"github.com/cerrojo/cerrojo/internal/counters"
@@ -17,6 +19,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/password"
 	"github.com/cerrojo/cerrojo/internal/sessions"
 	"github.com/cerrojo/cerrojo/internal/tokens"
+	policy "github.com/cerrojo/cerrojo/sdk/authz"
 )
 
 // capabilities are the services a node runs beyond its infrastructure.
@@ -25,6 +28,7 @@ type capabilities struct {
 	Accounts    *accounts.Service
 	Sessions    *sessions.Service
 	Clients     *clients.Registry
+	Authz       *authz.Service
 	Mail        mail.Sender
 	SQLCounters *counters.SQL
 }
@@ -114,6 +118,15 @@ func (a *App) openCapabilities(ctx context.Context) error {
 		},
 	})
 
+	pol, err := loadPolicy(cfg.Authz.PolicyFile)
+	if err != nil {
+		return err
+	}
+	a.Authz = authz.New(authz.Options{DB: a.DB, Policy: pol, Audit: a.Audit, Clock: a.Clock,
+		Logger: a.Logger, AuditAllowed: cfg.Authz.AuditAllowed})
+	a.Logger.Info("authorization policy loaded", "version", pol.Version(), "digest", pol.Digest(),
+		"file", cfg.Authz.PolicyFile)
+
 	sesCfg := sessions.DefaultConfig()
 	sesCfg.Default = sessions.Timeouts{Idle: cfg.Sessions.IdleTimeout.D(),
 		Absolute: cfg.Sessions.AbsoluteTimeout.D()}
@@ -132,10 +145,28 @@ func (a *App) openCapabilities(ctx context.Context) error {
 	}
 	a.Sessions = sessions.New(sessions.Options{DB: a.DB, Minter: a.Tokens,
 		AccessTTL: cfg.Tokens.AccessTokenTTL.D(), Audit: a.Audit, Notifier: mailer,
-		Clock: a.Clock, Logger: a.Logger, Config: sesCfg})
+		Clock: a.Clock, Logger: a.Logger, Config: sesCfg, Roles: a.Authz.Roles})
 
 	a.Clients = clients.New(a.DB, a.Ring)
 	return nil
+}
+
+// loadPolicy reads the authorization policy from path, or returns the
+// default one when path is empty. An invalid policy stops the node: there
+// is no safe policy to fall back to.
+func loadPolicy(path string) (*policy.Policy, error) {
+	if path == "" {
+		return policy.Default(), nil
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("authz.policy_file: %w", err)
+	}
+	p, err := policy.Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("authz.policy_file %s: %w", path, err)
+	}
+	return p, nil
 }
 
 func linkBase(cfg config.Config) string {
@@ -184,10 +215,17 @@ func (a *App) capabilityRoutes() {
 	(&oauth.Handlers{Sessions: a.Sessions, Clients: a.Clients,
 		Verifier: a.Tokens.Verifier()}).Routes(public)
 
+	az := &authz.Handlers{Service: a.Authz, Verifier: a.Tokens.Verifier(), Sessions: a.Sessions,
+		BindingsMaxAge: a.Config.Authz.BindingsMaxAge.D(),
+		PolicyMaxAge:   a.Config.Authz.PolicyMaxAge.D()}
+	az.ServiceRoutes(public, a.Clients.RequireConfidential)
+	az.PersonRoutes(public, requireSession)
+
 	if a.Admin != nil {
 		admin := a.Admin.Router()
 		acct.AdminRoutes(admin)
 		ses.AdminRoutes(admin)
+		az.AdminRoutes(admin)
 	}
 }
 

@@ -47,6 +47,7 @@ func commands() map[string]command {
 		"keys":    {"list or rotate access-token signing keys (list, rotate)", runKeys},
 		"users":   {"import users, or show, unlock, disable or enable one", runUsers},
 		"clients": {"create, list or disable OAuth clients", runClients},
+		"roles":   {"grant, revoke or list role bindings (the first super_admin)", runRoles},
 	}
 }
 

@@ -44,6 +44,25 @@ type Config struct {
 	Sessions  SessionsConfig  `yaml:"sessions"`
 	Mail      MailConfig      `yaml:"mail"`
 	Audit     AuditConfig     `yaml:"audit"`
+	Authz     AuthzConfig     `yaml:"authz"`
+}
+
+// AuthzConfig places the authorization policy and tunes the check API.
+type AuthzConfig struct {
+	// PolicyFile is a YAML policy document (docs/authorization.md); empty
+	// means the default marketplace policy built into cerrojo. It is read
+	// and validated at start-up: an invalid policy stops the node.
+	PolicyFile string `yaml:"policy_file" env:"CERROJO_AUTHZ_POLICY_FILE"`
+	// AuditAllowed writes an audit record for allowed checks too; denied
+	// checks are always audited.
+	AuditAllowed bool `yaml:"audit_allowed" env:"CERROJO_AUTHZ_AUDIT_ALLOWED"`
+	// BindingsMaxAge is how long services deciding locally (the SDK
+	// authorizer) may cache a person's role bindings: how late a revoked
+	// role may still be honoured there. The check API never caches.
+	BindingsMaxAge Duration `yaml:"bindings_max_age" env:"CERROJO_AUTHZ_BINDINGS_MAX_AGE"`
+	// PolicyMaxAge is how often services deciding locally re-fetch the
+	// policy document.
+	PolicyMaxAge Duration `yaml:"policy_max_age" env:"CERROJO_AUTHZ_POLICY_MAX_AGE"`
 }
 
 // AuditConfig tunes the tamper-evident audit log; package audit validates
@@ -304,6 +323,10 @@ func Default() Config {
 			RefreshIdle:           Duration(7 * 24 * time.Hour),
 			RefreshFamilyLifetime: Duration(30 * 24 * time.Hour),
 			RevocationPoll:        Duration(30 * time.Second),
+		},
+		Authz: AuthzConfig{
+			BindingsMaxAge: Duration(5 * time.Second),
+			PolicyMaxAge:   Duration(time.Minute),
 		},
 		Mail: MailConfig{
 			From:     "cerrojo <no-reply@localhost>",

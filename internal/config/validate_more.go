@@ -118,6 +118,10 @@ func (c Config) validateCapabilities() []error {
 		{"sessions.refresh_family_lifetime", "CERROJO_SESSIONS_REFRESH_FAMILY_LIFETIME", s.RefreshFamilyLifetime, time.Minute, 365 * day, false},
 		{"sessions.refresh_reuse_grace", "CERROJO_SESSIONS_REFRESH_REUSE_GRACE", s.RefreshReuseGrace, 0, time.Minute, true},
 		{"sessions.revocation_poll", "CERROJO_SESSIONS_REVOCATION_POLL", s.RevocationPoll, time.Second, 10 * time.Minute, false},
+		// 0 makes local deciders fetch bindings on every check; more than
+		// 5 minutes would leave a revoked role honoured for too long.
+		{"authz.bindings_max_age", "CERROJO_AUTHZ_BINDINGS_MAX_AGE", c.Authz.BindingsMaxAge, 0, 5 * time.Minute, true},
+		{"authz.policy_max_age", "CERROJO_AUTHZ_POLICY_MAX_AGE", c.Authz.PolicyMaxAge, time.Second, time.Hour, false},
 	})...)
 	if s.IdleTimeout > s.AbsoluteTimeout {
 		bad("sessions.idle_timeout", "CERROJO_SESSIONS_IDLE_TIMEOUT", s.IdleTimeout.String(),

@@ -1,0 +1,278 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/cerrojo/cerrojo/internal/audit"
+	"github.com/cerrojo/cerrojo/internal/clients"
+	"github.com/cerrojo/cerrojo/internal/config"
+	"github.com/cerrojo/cerrojo/internal/keyring"
+	"github.com/cerrojo/cerrojo/internal/mail/mailtest"
+	"github.com/cerrojo/cerrojo/internal/storage/storagetest"
+)
+
+// TestAuthorizationJourney runs the authorization API end to end on both
+// databases: an operator makes a vendor owner on the admin listener, the
+// owner makes staff within their vendor and no further, a service asks the
+// check API by subject id and by access token, and a revocation stops
+// allowing at once, even for a token issued before it.
+func TestAuthorizationJourney(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			cfg := embeddedConfig(t)
+			if dialect == "postgres" {
+				cfg.Database.URL = config.CredentialURL(storagetest.PostgresSchemaURL(t))
+				key, _ := keyring.NewMasterKey()
+				cfg.MasterKey.Value = config.Secret(key)
+			}
+			withSMTP(&cfg, mailtest.Start(t))
+			authzJourney(t, start(t, cfg))
+		})
+	}
+}
+
+// person is a registered, signed-in account.
+type person struct{ id, token string }
+
+func signUp(t *testing.T, api apiClient, email, kind string) person {
+	t.Helper()
+	const pw = "guayabas maduras del huerto 9"
+	api.do("POST", "/v1/accounts", `{"email":"`+email+`","password":"`+pw+
+		`","name":"Persona Prueba","kind":"`+kind+`"}`, "").want(t, 202, "register "+email)
+	r := api.do("POST", "/v1/auth/login", `{"email":"`+email+`","password":"`+pw+`"}`, "").
+		want(t, 200, "login "+email)
+	user, _ := r.body["user"].(map[string]any)
+	id, _ := user["id"].(string)
+	if id == "" {
+		t.Fatalf("login of %s names no user id: %s", email, r.raw)
+	}
+	return person{id: id, token: r.str("access_token")}
+}
+
+func authzJourney(t *testing.T, n *node) {
+	api := apiClient{t: t, base: n.url}
+	adminSrv := httptest.NewServer(n.app.Admin.Handler())
+	t.Cleanup(adminSrv.Close)
+	admin := apiClient{t: t, base: adminSrv.URL}
+	ctx := context.Background()
+
+	owner := signUp(t, api, "duena@tienda.co", "vendor")
+	staff := signUp(t, api, "empleado@tienda.co", "vendor")
+	buyer := signUp(t, api, "compradora@ejemplo.co", "customer")
+
+	// 1. The operator makes the owner; granting again replaces.
+	admin.do("POST", "/v1/admin/users/"+owner.id+"/bindings",
+		`{"role":"vendor_owner","vendor":"ven_a"}`, "").want(t, 201, "operator grants owner")
+	admin.do("POST", "/v1/admin/users/"+owner.id+"/bindings",
+		`{"role":"vendor_owner","vendor":"ven_a"}`, "").want(t, 200, "grant again")
+	admin.do("POST", "/v1/admin/users/"+owner.id+"/bindings",
+		`{"role":"vendor_owner"}`, "").want(t, 400, "vendor role without a vendor")
+
+	// 2. The owner makes staff in their vendor, not elsewhere, and no admins.
+	api.do("POST", "/v1/authz/users/"+staff.id+"/bindings",
+		`{"role":"vendor_staff","vendor":"ven_a"}`, owner.token).want(t, 201, "owner grants staff")
+	r := api.do("POST", "/v1/authz/users/"+staff.id+"/bindings",
+		`{"role":"vendor_staff","vendor":"ven_b"}`, owner.token).want(t, 403, "owner in another vendor")
+	if r.str("code") != "forbidden" || !strings.Contains(r.str("detail"), "ven_b") {
+		t.Errorf("forbidden grant: %s", r.raw)
+	}
+	api.do("POST", "/v1/authz/users/"+staff.id+"/bindings", `{"role":"admin"}`, owner.token).
+		want(t, 403, "owner makes an admin")
+	api.do("POST", "/v1/authz/users/"+staff.id+"/bindings",
+		`{"role":"vendor_staff","vendor":"ven_a"}`, buyer.token).want(t, 403, "customer grants")
+
+	// 3. A service asks, with its client credentials.
+	svc, secret, err := n.app.Clients.Create(ctx, clients.NewClient{Name: "catalog-service",
+		Type: clients.Confidential})
+	if err != nil {
+		t.Fatal(err)
+	}
+	basic := "Basic " + basicAuth(svc.ID, secret)
+	ask := func(body string, status int, what string) reply {
+		t.Helper()
+		return api.do("POST", "/v1/authz/check", body, "", "Authorization", basic).want(t, status, what)
+	}
+	product := func(vendor string) string {
+		return `"resource":{"type":"product","id":"prd_1","attributes":{"vendor":"` + vendor +
+			`","status":"published","price":120000}}`
+	}
+	r = api.do("POST", "/v1/authz/check", `{}`, "")
+	if r.status != 401 || !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Basic") {
+		t.Fatalf("check without client credentials: %d %s", r.status, r.raw)
+	}
+
+	r = ask(`{"subject":{"id":"`+staff.id+`"},"action":"update",`+product("ven_a")+`}`, 200, "staff on own vendor")
+	if r.body["allowed"] != true || r.str("rule") != "vendor-staff-edit-live-vendor-products" ||
+		r.str("permission") != "product:update" {
+		t.Fatalf("staff on ven_a: %s", r.raw)
+	}
+	r = ask(`{"subject":{"id":"`+staff.id+`"},"action":"update",`+product("ven_b")+`}`, 200, "staff on another vendor")
+	if r.body["allowed"] != false || !strings.Contains(r.str("reason"), "ven_b") {
+		t.Fatalf("staff on ven_b: %s", r.raw)
+	}
+	// The owner inherits staff's rule through manager; the path says so.
+	r = ask(`{"subject":{"id":"`+owner.id+`"},"action":"update",`+product("ven_a")+`}`, 200, "owner")
+	if path, _ := r.body["role_path"].([]any); len(path) != 3 || path[0] != "vendor_owner" ||
+		path[2] != "vendor_staff" {
+		t.Fatalf("owner's role path: %s", r.raw)
+	}
+	// By access token: the staff token was issued before the grant, and
+	// still allows, because decisions read the bindings now.
+	r = ask(`{"subject":{"access_token":"`+staff.token+`"},"action":"update",`+product("ven_a")+`}`,
+		200, "by access token")
+	if r.body["allowed"] != true {
+		t.Fatalf("by access token: %s", r.raw)
+	}
+	ask(`{"subject":{"access_token":"`+staff.token+`"},"action":"update",`+product("ven_a")+
+		`,"context":{"auth_level":2}}`, 400, "auth context beside a token")
+	ask(`{"subject":{"access_token":"not.a.token"},"action":"update",`+product("ven_a")+`}`,
+		400, "bad token")
+	ask(`{"subject":{"id":"`+staff.id+`"},"action":"update",`+product("ven_a")+
+		`,"context":{"auth_level":2,"auth_time":"2099-01-01T00:00:00Z"}}`, 400, "auth_time in the future")
+
+	// 4. Mistakes are errors, not denials, and say where they are.
+	for _, c := range []struct{ body, code, field string }{
+		{`{"subject":{"id":"` + staff.id + `"},"action":"teleport",` + product("ven_a") + `}`,
+			"unknown_permission", "/action"},
+		{`{"subject":{"id":"` + staff.id + `"},"action":"read","resource":{"type":"spaceship"}}`,
+			"unknown_resource_type", "/resource/type"},
+		{`{"subject":{"id":"` + staff.id + `"},"action":"read","resource":{"type":"product","attributes":{"price":"cheap"}}}`,
+			"invalid_attribute", "/resource/attributes/price"},
+		{`{"subject":{"id":"` + staff.id + `"},"action":"read","resource":{"type":"product","attributes":{"vendor_id":"ven_a"}}}`,
+			"invalid_attribute", "/resource/attributes/vendor_id"},
+		{`{"subject":{"id":"usr_nobody"},"action":"read",` + product("ven_a") + `}`,
+			"unknown_subject", "/subject/id"},
+		{`{"subject":{},"action":"read",` + product("ven_a") + `}`, "invalid_request", "/subject"},
+	} {
+		r := ask(c.body, 400, c.code)
+		errs, _ := r.body["errors"].([]any)
+		first, _ := errs[0].(map[string]any)
+		if r.str("code") != c.code || first["field"] != c.field {
+			t.Errorf("%s: got %s", c.code, r.raw)
+		}
+	}
+
+	// 5. A batch: one load of the subject, one answer per resource.
+	r = api.do("POST", "/v1/authz/check/batch", `{"subject":{"id":"`+staff.id+`"},"checks":[
+		{"action":"read",`+product("ven_a")+`},
+		{"action":"delete",`+product("ven_a")+`},
+		{"action":"read",`+product("ven_b")+`}]}`, "", "Authorization", basic).want(t, 200, "batch")
+	results, _ := r.body["results"].([]any)
+	want := []bool{true, false, true} // staff may not delete; anyone signed in reads published
+	for i, w := range want {
+		res, _ := results[i].(map[string]any)
+		if res["allowed"] != w {
+			t.Errorf("batch item %d: %v, want allowed=%v", i, res, w)
+		}
+	}
+	r = api.do("POST", "/v1/authz/check/batch", `{"subject":{"id":"`+staff.id+`"},"checks":[
+		{"action":"read",`+product("ven_a")+`},{"action":"fly",`+product("ven_a")+`}]}`, "",
+		"Authorization", basic).want(t, 400, "batch with a mistake")
+	if errs, _ := r.body["errors"].([]any); len(errs) == 0 || errs[0].(map[string]any)["field"] != "/checks/1/action" {
+		t.Errorf("batch mistake: %s", r.raw)
+	}
+
+	// 6. The customer reads their own order by the role their account
+	// kind implies, and no one else's.
+	order := func(owner string) string {
+		return `"resource":{"type":"order","id":"ord_1","attributes":{"vendor":"ven_a","owner":"` +
+			owner + `","status":"paid","total":50000}}`
+	}
+	if r := ask(`{"subject":{"id":"`+buyer.id+`"},"action":"read",`+order(buyer.id)+`}`, 200, "own order"); r.body["allowed"] != true {
+		t.Errorf("customer on own order: %s", r.raw)
+	}
+	if r := ask(`{"subject":{"id":"`+buyer.id+`"},"action":"read",`+order(staff.id)+`}`, 200, "other order"); r.body["allowed"] != false {
+		t.Errorf("customer on another's order: %s", r.raw)
+	}
+
+	// 7. What can the owner do, and who works for ven_a.
+	r = api.do("GET", "/v1/me/permissions", "", owner.token).want(t, 200, "my permissions")
+	if !strings.Contains(r.raw, `"permission":"product:publish","vendor":"ven_a"`) {
+		t.Errorf("owner's permissions lack product:publish in ven_a: %s", r.raw)
+	}
+	r = api.do("GET", "/v1/authz/vendors/ven_a/members", "", owner.token).want(t, 200, "members")
+	if !strings.Contains(r.raw, staff.id) || !strings.Contains(r.raw, owner.id) {
+		t.Errorf("members of ven_a: %s", r.raw)
+	}
+	api.do("GET", "/v1/authz/vendors/ven_a/members", "", buyer.token).want(t, 403, "customer lists members")
+	api.do("GET", "/v1/authz/users/"+owner.id+"/bindings", "", staff.token).want(t, 403, "staff reads owner's bindings")
+
+	// 8. The feeds for services that decide locally.
+	r = api.do("GET", "/v1/authz/policy", "", "", "Authorization", basic).want(t, 200, "policy")
+	etag := r.header.Get("ETag")
+	if !strings.HasPrefix(r.header.Get("Content-Type"), "application/yaml") || !strings.HasPrefix(etag, `"sha256:`) ||
+		!strings.Contains(r.raw, "vendor_owner") {
+		t.Errorf("policy document: %v %q", r.header, r.raw[:min(len(r.raw), 80)])
+	}
+	api.do("GET", "/v1/authz/policy", "", "", "Authorization", basic, "If-None-Match", etag).
+		want(t, 304, "policy unchanged")
+	r = api.do("GET", "/v1/authz/subjects/"+staff.id+"/bindings", "", "", "Authorization", basic).
+		want(t, 200, "bindings feed")
+	if !strings.Contains(r.raw, `"role":"vendor_staff","vendor":"ven_a"`) ||
+		!strings.Contains(r.header.Get("Cache-Control"), "max-age=5") {
+		t.Errorf("bindings feed: %v %s", r.header, r.raw)
+	}
+	api.do("GET", "/v1/authz/subjects/usr_nobody/bindings", "", "", "Authorization", basic).
+		want(t, 404, "bindings of no one")
+
+	// 9. The owner revokes; the staff member's old token stops allowing
+	// on the very next check.
+	api.do("DELETE", "/v1/authz/users/"+staff.id+"/bindings/vendor_staff?vendor=ven_a", "",
+		owner.token).want(t, 204, "owner revokes staff")
+	r = ask(`{"subject":{"access_token":"`+staff.token+`"},"action":"update",`+product("ven_a")+`}`,
+		200, "after revocation")
+	if r.body["allowed"] != false {
+		t.Fatalf("revoked role still allows through an old token: %s", r.raw)
+	}
+	api.do("DELETE", "/v1/authz/users/"+staff.id+"/bindings/vendor_staff?vendor=ven_a", "",
+		owner.token).want(t, 404, "revoke again")
+
+	// 10. The last super admin cannot be removed.
+	admin.do("POST", "/v1/admin/users/"+owner.id+"/bindings", `{"role":"super_admin"}`, "").
+		want(t, 201, "operator makes a super admin")
+	admin.do("DELETE", "/v1/admin/users/"+owner.id+"/bindings/super_admin", "", "").
+		want(t, 409, "revoke the last super admin")
+
+	// 11. A token of an ended session names no one.
+	api.do("POST", "/v1/auth/logout", "", staff.token).want(t, 204, "staff signs out")
+	r = ask(`{"subject":{"access_token":"`+staff.token+`"},"action":"read",`+product("ven_a")+`}`,
+		400, "token of an ended session")
+	if r.str("code") != "invalid_subject_token" {
+		t.Errorf("ended session: %s", r.raw)
+	}
+
+	// Denials and every change are in the audit log.
+	page, err := n.app.Audit.Search(ctx, audit.Query{Action: "authz.check", Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	denied := 0
+	for _, rec := range page.Records {
+		if rec.Outcome == audit.OutcomeDenied {
+			denied++
+		}
+	}
+	// Checks: staff on ven_b, staff delete in the batch, the buyer on
+	// another's order, after revocation; management: three refused grants,
+	// two refused reads.
+	if denied != 9 {
+		t.Errorf("%d denied checks in the audit log, want 9", denied)
+	}
+	for action, want := range map[string]int{"role.grant": 4, "role.revoke": 1} {
+		page, err := n.app.Audit.Search(ctx, audit.Query{Action: action, Limit: 100})
+		if err != nil || len(page.Records) != want {
+			t.Errorf("%s: %d records, want %d (%v)", action, len(page.Records), want, err)
+		}
+	}
+}
+
+func basicAuth(user, pass string) string {
+	req, _ := http.NewRequest("GET", "/", nil)
+	req.SetBasicAuth(url.QueryEscape(user), url.QueryEscape(pass))
+	return strings.TrimPrefix(req.Header.Get("Authorization"), "Basic ")
+}
