@@ -17,6 +17,13 @@
 //
 // and reads the claims with ClaimsFrom(r.Context()).
 //
+// A verified token says who the caller is, not what it may do to a given
+// product or order. That is decided by the sub-package authorizer, with
+// the policy and role bindings kept in cerrojo: either in process, with the
+// policy and each subject's bindings fetched and cached briefly, or by
+// asking cerrojo's check API. Its Require middleware goes after Middleware
+// in the chain.
+//
 // Guarantees. A token is accepted only if it is an RFC 9068 access token
 // (typ at+jwt) from the configured issuer, for one of the configured
 // audiences, within its validity (with a small leeway for clock

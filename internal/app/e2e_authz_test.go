@@ -2,18 +2,25 @@ package app
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/cerrojo/cerrojo/internal/accounts"
 	"github.com/cerrojo/cerrojo/internal/audit"
 	"github.com/cerrojo/cerrojo/internal/clients"
 	"github.com/cerrojo/cerrojo/internal/config"
 	"github.com/cerrojo/cerrojo/internal/keyring"
 	"github.com/cerrojo/cerrojo/internal/mail/mailtest"
 	"github.com/cerrojo/cerrojo/internal/storage/storagetest"
+	"github.com/cerrojo/cerrojo/sdk"
+	"github.com/cerrojo/cerrojo/sdk/authorizer"
+	policy "github.com/cerrojo/cerrojo/sdk/authz"
 )
 
 // TestAuthorizationJourney runs the authorization API end to end on both
@@ -39,19 +46,46 @@ func TestAuthorizationJourney(t *testing.T) {
 // person is a registered, signed-in account.
 type person struct{ id, token string }
 
+const journeyPassword = "guayabas maduras del huerto 9"
+
 func signUp(t *testing.T, api apiClient, email, kind string) person {
 	t.Helper()
-	const pw = "guayabas maduras del huerto 9"
-	api.do("POST", "/v1/accounts", `{"email":"`+email+`","password":"`+pw+
+	api.do("POST", "/v1/accounts", `{"email":"`+email+`","password":"`+journeyPassword+
 		`","name":"Persona Prueba","kind":"`+kind+`"}`, "").want(t, 202, "register "+email)
-	r := api.do("POST", "/v1/auth/login", `{"email":"`+email+`","password":"`+pw+`"}`, "").
-		want(t, 200, "login "+email)
+	r := signIn(t, api, email)
 	user, _ := r.body["user"].(map[string]any)
 	id, _ := user["id"].(string)
 	if id == "" {
 		t.Fatalf("login of %s names no user id: %s", email, r.raw)
 	}
 	return person{id: id, token: r.str("access_token")}
+}
+
+func signIn(t *testing.T, api apiClient, email string) reply {
+	t.Helper()
+	return api.do("POST", "/v1/auth/login", `{"email":"`+email+`","password":"`+journeyPassword+`"}`, "").
+		want(t, 200, "login "+email)
+}
+
+// tokenRoles reads the roles claim of the access token in a login reply,
+// without verifying it: the test only looks at what was issued.
+func tokenRoles(t *testing.T, r reply) []string {
+	t.Helper()
+	parts := strings.Split(r.str("access_token"), ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %s", r.raw)
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		Roles []string `json:"roles"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatal(err)
+	}
+	return claims.Roles
 }
 
 func authzJourney(t *testing.T, n *node) {
@@ -72,6 +106,10 @@ func authzJourney(t *testing.T, n *node) {
 		`{"role":"vendor_owner","vendor":"ven_a"}`, "").want(t, 200, "grant again")
 	admin.do("POST", "/v1/admin/users/"+owner.id+"/bindings",
 		`{"role":"vendor_owner"}`, "").want(t, 400, "vendor role without a vendor")
+	// Tokens issued from now on carry the role as a hint for clients.
+	if roles := tokenRoles(t, signIn(t, api, "duena@tienda.co")); len(roles) != 1 || roles[0] != "vendor_owner" {
+		t.Errorf("roles claim after the grant: %v", roles)
+	}
 
 	// 2. The owner makes staff in their vendor, not elsewhere, and no admins.
 	api.do("POST", "/v1/authz/users/"+staff.id+"/bindings",
@@ -275,4 +313,96 @@ func basicAuth(user, pass string) string {
 	req, _ := http.NewRequest("GET", "/", nil)
 	req.SetBasicAuth(url.QueryEscape(user), url.QueryEscape(pass))
 	return strings.TrimPrefix(req.Header.Get("Authorization"), "Basic ")
+}
+
+// TestSDKAuthorizerAgainstNode runs the public sdk/authorizer, locally and
+// remotely, against a real node: both agree with the node's own check API,
+// a disabled account holds nothing, and a revocation reaches a local
+// decider as soon as it stops caching.
+func TestSDKAuthorizerAgainstNode(t *testing.T) {
+	cfg := embeddedConfig(t)
+	withSMTP(&cfg, mailtest.Start(t))
+	n := start(t, cfg)
+	api := apiClient{t: t, base: n.url}
+	adminSrv := httptest.NewServer(n.app.Admin.Handler())
+	t.Cleanup(adminSrv.Close)
+	admin := apiClient{t: t, base: adminSrv.URL}
+	ctx := context.Background()
+
+	staff := signUp(t, api, "staff.sdk@tienda.co", "vendor")
+	buyer := signUp(t, api, "buyer.sdk@ejemplo.co", "customer")
+	admin.do("POST", "/v1/admin/users/"+staff.id+"/bindings",
+		`{"role":"vendor_staff","vendor":"ven_a"}`, "").want(t, 201, "grant staff")
+	svc, secret, err := n.app.Clients.Create(ctx, clients.NewClient{Name: "orders-service",
+		Type: clients.Confidential})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := authorizer.NewLocal(authorizer.LocalConfig{BaseURL: n.url, ClientID: svc.ID,
+		ClientSecret: secret, BindingsTTL: authorizer.NoBindingsCache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote, err := authorizer.NewRemote(authorizer.RemoteConfig{BaseURL: n.url,
+		ClientID: svc.ID, ClientSecret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	product := func(vendor string) *policy.Resource {
+		return &policy.Resource{Type: "product", ID: "prd_1", Attributes: map[string]any{
+			"vendor": vendor, "status": "draft", "price": 120000}}
+	}
+	claims := func(p person) *sdk.Claims {
+		return &sdk.Claims{Subject: p.id, AMR: []string{"pwd"},
+			AuthTime: sdk.NumericDate(time.Now().Add(-time.Minute).Unix())}
+	}
+	cases := []struct {
+		who     person
+		perm    string
+		res     *policy.Resource
+		allowed bool
+	}{
+		{staff, "product:update", product("ven_a"), true},
+		{staff, "product:update", product("ven_b"), false},
+		{staff, "product:delete", product("ven_a"), false},
+		{buyer, "product:read", product("ven_a"), false}, // a draft
+		{buyer, "order:create", &policy.Resource{Type: "order", Attributes: map[string]any{
+			"vendor": "ven_a", "owner": buyer.id, "status": "pending", "total": 1000}}, true},
+	}
+	for _, a := range []authorizer.Authorizer{local, remote} {
+		for i, c := range cases {
+			d, err := a.Authorize(ctx, authorizer.Request{Claims: claims(c.who),
+				Permission: c.perm, Resource: c.res})
+			if err != nil {
+				t.Fatalf("%T case %d: %v", a, i, err)
+			}
+			if d.Allowed != c.allowed {
+				t.Errorf("%T case %d (%s): allowed=%v, want %v: %s", a, i, c.perm, d.Allowed,
+					c.allowed, d.Reason)
+			}
+		}
+	}
+
+	// A revocation reaches the local decider at its next fetch.
+	admin.do("DELETE", "/v1/admin/users/"+staff.id+"/bindings/vendor_staff?vendor=ven_a", "", "").
+		want(t, 204, "revoke staff")
+	for _, a := range []authorizer.Authorizer{local, remote} {
+		d, err := a.Authorize(ctx, authorizer.Request{Claims: claims(staff),
+			Permission: "product:update", Resource: product("ven_a")})
+		if err != nil || d.Allowed {
+			t.Errorf("%T after revocation: %+v, %v", a, d, err)
+		}
+	}
+
+	// A disabled account holds nothing, not even its implicit roles.
+	if err := n.app.Accounts.Disable(ctx, "", buyer.id, n.app.Sessions, accounts.Meta{RequestID: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []authorizer.Authorizer{local, remote} {
+		d, err := a.Authorize(ctx, authorizer.Request{Claims: claims(buyer),
+			Permission: cases[4].perm, Resource: cases[4].res})
+		if err != nil || d.Allowed {
+			t.Errorf("%T for a disabled account: %+v, %v", a, d, err)
+		}
+	}
 }
