@@ -128,7 +128,7 @@ func (r *Registry) Create(ctx context.Context, in NewClient) (Client, string, er
 
 // Get loads a client.
 func (r *Registry) Get(ctx context.Context, id string) (Client, error) {
-	rows, err := r.db.QueryContext(ctx, r.db.Rebind(`SELECT id, name, client_type, secret_mac,
+	rows, err := r.db.QueryHot(ctx, r.db.Rebind(`SELECT id, name, client_type, secret_mac,
 		first_party, redirect_uris, grant_types, scopes, created_at, disabled_at
 		FROM oauth_clients WHERE id = ?`), id)
 	if err != nil {

@@ -235,3 +235,45 @@ func TestRebind(t *testing.T) {
 		t.Errorf("sqlite: got %q, want it unchanged", got)
 	}
 }
+
+// TestQueryHotReusesOneStatement checks that QueryHot answers like
+// QueryContext, sees rows written after its statement was prepared, and
+// is safe from many goroutines at once on both databases.
+func TestQueryHotReusesOneStatement(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		if _, err := db.ExecContext(ctx, `CREATE TABLE hot_t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		q := db.Rebind(`SELECT v FROM hot_t WHERE k = ?`)
+		read := func(k string) (int, bool) {
+			rows, err := db.QueryHot(ctx, q, k)
+			if err != nil {
+				t.Error(err)
+				return 0, false
+			}
+			defer rows.Close()
+			var v int
+			found := rows.Next()
+			if found {
+				rows.Scan(&v)
+			}
+			return v, found
+		}
+		if _, found := read("a"); found {
+			t.Fatal("a row before any was written")
+		}
+		if _, err := db.ExecContext(ctx, db.Rebind(`INSERT INTO hot_t (k, v) VALUES (?, ?)`), "a", 7); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				if v, found := read("a"); !found || v != 7 {
+					t.Errorf("read a: %d, %v", v, found)
+				}
+			})
+		}
+		wg.Wait()
+	})
+}
