@@ -79,7 +79,8 @@ type Decision struct {
 	// the implicit role "authenticated".
 	Binding *Binding
 	// Reason says in a sentence why the decision was made, for logs and
-	// audit records; it never contains attribute values.
+	// audit records; of the attribute values it contains only the
+	// resource's vendor, quoted, so that it stays on one line.
 	Reason string
 }
 
@@ -110,7 +111,6 @@ type resourceType struct {
 	// it declares a vendor attribute, or it is the type "vendor".
 	scoped  bool
 	actions []string
-	env     *cel.Env // nil until a condition needs it
 }
 
 // permission is "type:action".
