@@ -47,6 +47,7 @@ type fixture struct {
 	minter  *recordingMinter
 	notices *reuseNotices
 	db      *storage.DB
+	log     *audit.Log
 }
 
 func newFixture(t *testing.T, db *storage.DB, mutate func(*Config)) *fixture {
@@ -67,7 +68,7 @@ func newFixture(t *testing.T, db *storage.DB, mutate func(*Config)) *fixture {
 	notices := &reuseNotices{}
 	svc := New(Options{DB: db, Minter: minter, AccessTTL: 10 * time.Minute, Audit: log,
 		Notifier: notices, Clock: fake, Config: cfg})
-	return &fixture{svc: svc, clock: fake, minter: minter, notices: notices, db: db}
+	return &fixture{svc: svc, clock: fake, minter: minter, notices: notices, db: db, log: log}
 }
 
 // addUser inserts a bare user row for sessions to belong to.

@@ -151,6 +151,20 @@ func (s *Store) Touch(ctx context.Context, id string, now time.Time) error {
 	return nil
 }
 
+// Reauthenticate records a new authentication in an active session: its
+// level (acr), methods (amr) and time. It reports false when the session
+// has ended.
+func (s *Store) Reauthenticate(ctx context.Context, id, acr string, amr []string, at time.Time) (bool, error) {
+	res, err := s.q.ExecContext(ctx, s.db.Rebind(`UPDATE sessions SET acr = ?, amr = ?,
+		auth_time = ?, last_seen_at = ? WHERE id = ? AND ended_at IS NULL`),
+		acr, strings.Join(amr, " "), at.UTC(), at.UTC(), id)
+	if err != nil {
+		return false, fmt.Errorf("reauthenticate session: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // EndSession ends a session, revokes its refresh tokens and puts it on the
 // revocation list until listUntil (when its last access token expires). It
 // reports false when the session had already ended.
