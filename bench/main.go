@@ -121,7 +121,8 @@ func run(target string, duration time.Duration, workers int) error {
 	fmt.Printf("%-10s %-9s %10s %9s %9s %9s %11s %8s\n", "scenario", "side", "req/s", "p50", "p90",
 		"p99", "cpu ms/1k", "errors")
 	if !inProcess {
-		fmt.Println("(remote target: the authz scenario needs an account and a client, so it is skipped)")
+		fmt.Println("(remote target: the authz scenario needs an account and a client, " +
+			"so it is skipped)")
 	}
 	for _, sc := range run {
 		got := drive(target, sc, duration, workers)

@@ -15,12 +15,15 @@ import (
 // question the engine can decide without error or a 400 problem.
 func FuzzCheckRequest(f *testing.F) {
 	for _, s := range []string{
-		`{"subject":{"id":"usr_1"},"action":"update","resource":{"type":"product","id":"p1","attributes":{"vendor":"v1","status":"published","price":120000}}}`,
-		`{"subject":{"id":"usr_1"},"action":"read","resource":{"type":"order","attributes":{"total":1.5}}}`,
+		`{"subject":{"id":"usr_1"},"action":"update","resource":{"type":"product","id":"p1",` +
+			`"attributes":{"vendor":"v1","status":"published","price":120000}}}`,
+		`{"subject":{"id":"usr_1"},"action":"read",` +
+			`"resource":{"type":"order","attributes":{"total":1.5}}}`,
 		`{"subject":{"access_token":"x"},"action":"product:read","resource":{"type":"product"}}`,
 		`{"action":"read","resource":{"type":"spaceship","attributes":null}}`,
 		`{"action":"read","resource":{"type":"product","attributes":[1]}}`,
-		`{"action":"request","resource":{"type":"payout","attributes":{"amount":9007199254740993}}}`,
+		`{"action":"request",` +
+			`"resource":{"type":"payout","attributes":{"amount":9007199254740993}}}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -50,21 +50,23 @@ type Handlers struct {
 // ServiceRoutes registers the routes marketplace services call;
 // requireClient admits confidential clients only.
 func (h *Handlers) ServiceRoutes(r *httpx.Router, requireClient func(http.Handler) http.Handler) {
-	r.Handle("POST /v1/authz/check", requireClient(httpx.HandlerFunc(h.check)))
-	r.Handle("POST /v1/authz/check/batch", requireClient(httpx.HandlerFunc(h.checkBatch)))
-	r.Handle("GET /v1/authz/policy", requireClient(httpx.HandlerFunc(h.policyDoc)))
-	r.Handle("GET /v1/authz/subjects/{id}/bindings", requireClient(httpx.HandlerFunc(h.subjectBindings)))
+	handle := func(pattern string, fn httpx.HandlerFunc) { r.Handle(pattern, requireClient(fn)) }
+	handle("POST /v1/authz/check", h.check)
+	handle("POST /v1/authz/check/batch", h.checkBatch)
+	handle("GET /v1/authz/policy", h.policyDoc)
+	handle("GET /v1/authz/subjects/{id}/bindings", h.subjectBindings)
 }
 
 // PersonRoutes registers the routes people call with their access token;
 // what they may do is the policy's role_binding rules.
 func (h *Handlers) PersonRoutes(r *httpx.Router, requireSession func(http.Handler) http.Handler) {
-	r.Handle("GET /v1/me/permissions", requireSession(httpx.HandlerFunc(h.myPermissions)))
-	r.Handle("GET /v1/authz/users/{id}/bindings", requireSession(httpx.HandlerFunc(h.personListBindings)))
-	r.Handle("GET /v1/authz/users/{id}/permissions", requireSession(httpx.HandlerFunc(h.personPermissions)))
-	r.Handle("POST /v1/authz/users/{id}/bindings", requireSession(httpx.HandlerFunc(h.personGrant)))
-	r.Handle("DELETE /v1/authz/users/{id}/bindings/{role}", requireSession(httpx.HandlerFunc(h.personRevoke)))
-	r.Handle("GET /v1/authz/vendors/{vendor}/members", requireSession(httpx.HandlerFunc(h.personMembers)))
+	handle := func(pattern string, fn httpx.HandlerFunc) { r.Handle(pattern, requireSession(fn)) }
+	handle("GET /v1/me/permissions", h.myPermissions)
+	handle("GET /v1/authz/users/{id}/bindings", h.personListBindings)
+	handle("GET /v1/authz/users/{id}/permissions", h.personPermissions)
+	handle("POST /v1/authz/users/{id}/bindings", h.personGrant)
+	handle("DELETE /v1/authz/users/{id}/bindings/{role}", h.personRevoke)
+	handle("GET /v1/authz/vendors/{vendor}/members", h.personMembers)
 }
 
 // AdminRoutes registers the admin listener's routes, which act as the
@@ -263,7 +265,8 @@ func (h *Handlers) asker(r *http.Request, sub subjectJSON, c *contextJSON) (stri
 	a.Context.IP = c.IP
 	switch {
 	case sub.ID != "" && sub.AccessToken != "":
-		return "", a, fieldProblem("invalid_request", "/subject", "give id or access_token, not both")
+		return "", a, fieldProblem("invalid_request", "/subject",
+			"give id or access_token, not both")
 	case sub.ID == "" && sub.AccessToken == "":
 		return "", a, fieldProblem("invalid_request", "/subject", "give id or access_token")
 	case len(sub.ID) > maxIDLen:
@@ -272,7 +275,8 @@ func (h *Handlers) asker(r *http.Request, sub subjectJSON, c *contextJSON) (stri
 	if sub.AccessToken != "" {
 		if c.AuthLevel != nil || c.AuthTime != "" || c.AMR != nil {
 			return "", a, fieldProblem("invalid_request", "/context",
-				"auth_level, auth_time and amr come from the access token; do not send them with it")
+				"auth_level, auth_time and amr come from the access token; "+
+					"do not send them with it")
 		}
 		claims, err := h.Verifier.Verify(r.Context(), sub.AccessToken)
 		if errors.Is(err, sdk.ErrKeysUnavailable) || errors.Is(err, sdk.ErrRevocationUnavailable) {
@@ -287,7 +291,8 @@ func (h *Handlers) asker(r *http.Request, sub subjectJSON, c *contextJSON) (stri
 		}
 		if claims.SessionID != "" {
 			ses, err := h.Sessions.Check(r.Context(), claims.SessionID)
-			if errors.Is(err, sessions.ErrSessionEnded) || (err == nil && ses.UserID != claims.Subject) {
+			ended := errors.Is(err, sessions.ErrSessionEnded)
+			if ended || (err == nil && ses.UserID != claims.Subject) {
 				return "", a, fieldProblem("invalid_subject_token", "/subject/access_token",
 					"the access token's session has ended")
 			}
@@ -313,7 +318,8 @@ func (h *Handlers) asker(r *http.Request, sub subjectJSON, c *contextJSON) (stri
 	if c.AuthTime != "" {
 		t, err := time.Parse(time.RFC3339, c.AuthTime)
 		if err != nil {
-			return "", a, fieldProblem("invalid_request", "/context/auth_time", "must be an RFC 3339 time")
+			return "", a, fieldProblem("invalid_request", "/context/auth_time",
+				"must be an RFC 3339 time")
 		}
 		// A time in the future would make every recency condition hold.
 		if t.After(h.Service.clock.Now().Add(maxClockSkew)) {
@@ -344,16 +350,14 @@ func checkProblem(err error, at string) error {
 		if at != "" {
 			at += "/" + strconv.Itoa(qe.Index)
 		}
-		return fieldProblem("invalid_request", at+"/resource", strings.TrimPrefix(qe.Err.Error(), "authz: "))
+		return fieldProblem("invalid_request", at+"/resource",
+			strings.TrimPrefix(qe.Err.Error(), "authz: "))
 	}
 	return err
 }
 
 func fieldProblem(code, field, msg string) error {
 	p := httpx.NewProblem(http.StatusBadRequest, code, strings.TrimPrefix(field, "/")+" "+msg)
-	if field == "" {
-		p.Detail = msg
-	}
 	p.Errors = []httpx.FieldError{{Field: field, Code: code, Message: msg}}
 	return p
 }
@@ -451,20 +455,16 @@ func (h *Handlers) writePermissions(w http.ResponseWriter, r *http.Request, user
 }
 
 func (h *Handlers) writeBindings(w http.ResponseWriter, r *http.Request, userID string) error {
-	info, err := h.Service.Subject(r.Context(), userID, h.Service.clock.Now().UTC())
+	// Expired bindings are shown too: an access review wants to see them.
+	acct, all, err := h.Service.store.Subject(r.Context(), userID)
 	if errors.Is(err, ErrUnknownUser) {
 		return httpx.NewProblem(http.StatusNotFound, "not_found", "no account has this id")
 	}
 	if err != nil {
 		return err
 	}
-	// Expired bindings are shown too: an access review wants to see them.
-	_, all, err := h.Service.store.Subject(r.Context(), userID)
-	if err != nil {
-		return err
-	}
-	out := make([]BindingJSON, 0, len(all)+len(info.Implicit))
-	for _, b := range info.Implicit {
+	out := make([]BindingJSON, 0, len(all)+1)
+	for _, b := range h.Service.implicit(acct) {
 		out = append(out, BindingJSON{Role: b.Role, Implicit: true})
 	}
 	for _, g := range all {
@@ -514,8 +514,11 @@ func (h *Handlers) grant(w http.ResponseWriter, r *http.Request, by Actor) error
 }
 
 func (h *Handlers) revoke(w http.ResponseWriter, r *http.Request, by Actor) error {
-	vendor := r.URL.Query().Get("vendor")
-	err := h.Service.Revoke(r.Context(), by, r.PathValue("id"), r.PathValue("role"), vendor, metaOf(r))
+	role, vendor := r.PathValue("role"), r.URL.Query().Get("vendor")
+	if len(role) > maxNameLen || len(vendor) > maxNameLen {
+		return manageProblem(ErrNotFound) // no binding can have such a name
+	}
+	err := h.Service.Revoke(r.Context(), by, r.PathValue("id"), role, vendor, metaOf(r))
 	if err != nil {
 		return manageProblem(err)
 	}
@@ -544,13 +547,15 @@ func manageProblem(err error) error {
 	case errors.As(err, &fb):
 		return httpx.NewProblem(http.StatusForbidden, "forbidden", fb.Decision.Reason)
 	case errors.Is(err, policy.ErrInvalidBinding):
-		return fieldProblem("invalid_binding", "/role", strings.TrimPrefix(err.Error(), "authz: invalid binding: role "))
+		return fieldProblem("invalid_binding", "/role",
+			strings.TrimPrefix(err.Error(), "authz: invalid binding: role "))
 	case errors.Is(err, ErrExpiryInPast):
 		return fieldProblem("invalid_request", "/expires_at", "must be in the future")
 	case errors.Is(err, ErrUnknownUser):
 		return httpx.NewProblem(http.StatusNotFound, "not_found", "no account has this id")
 	case errors.Is(err, ErrNotFound):
-		return httpx.NewProblem(http.StatusNotFound, "not_found", "the account holds no such binding")
+		return httpx.NewProblem(http.StatusNotFound, "not_found",
+			"the account holds no such binding")
 	case errors.Is(err, ErrLastSuperAdmin):
 		return httpx.NewProblem(http.StatusConflict, "last_super_admin",
 			"this is the last super_admin; grant the role to someone else first")

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -102,14 +103,12 @@ func (s *Service) Subject(ctx context.Context, userID string, now time.Time) (Su
 		return SubjectInfo{}, err
 	}
 	info := SubjectInfo{Subject: policy.Subject{ID: userID}, Kind: acct.kind, State: acct.state}
-	info.Active = acct.state != "disabled" && acct.state != "pending_deletion"
+	info.Active = acct.active()
 	if !info.Active {
 		return info, nil
 	}
-	if acct.kind == customerRole && s.policy.ValidateBinding(policy.Binding{Role: customerRole}) == nil {
-		info.Implicit = append(info.Implicit, policy.Binding{Role: customerRole})
-		info.Subject.Bindings = append(info.Subject.Bindings, policy.Binding{Role: customerRole})
-	}
+	info.Implicit = s.implicit(acct)
+	info.Subject.Bindings = append(info.Subject.Bindings, info.Implicit...)
 	for _, g := range grants {
 		if !g.ExpiresAt.IsZero() && !now.Before(g.ExpiresAt) {
 			continue
@@ -118,6 +117,15 @@ func (s *Service) Subject(ctx context.Context, userID string, now time.Time) (Su
 		info.Subject.Bindings = append(info.Subject.Bindings, g.binding())
 	}
 	return info, nil
+}
+
+// implicit returns the bindings an active account holds by its kind.
+func (s *Service) implicit(acct account) []policy.Binding {
+	b := policy.Binding{Role: customerRole}
+	if !acct.active() || acct.kind != customerRole || s.policy.ValidateBinding(b) != nil {
+		return nil
+	}
+	return []policy.Binding{b}
 }
 
 // SubjectInfo is an account as the policy sees it.
@@ -146,11 +154,7 @@ func (s *Service) Roles(ctx context.Context, userID string) ([]string, error) {
 	}
 	var out []string
 	for _, b := range info.Subject.Bindings {
-		dup := false
-		for _, r := range out {
-			dup = dup || r == b.Role
-		}
-		if !dup {
+		if !slices.Contains(out, b.Role) {
 			out = append(out, b.Role)
 		}
 	}
@@ -254,7 +258,8 @@ func clip(s string, n int) string {
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // Permissions lists what a person may do now, and where.
-func (s *Service) Permissions(ctx context.Context, userID string) ([]policy.Entitlement, SubjectInfo, error) {
+func (s *Service) Permissions(ctx context.Context, userID string) ([]policy.Entitlement,
+	SubjectInfo, error) {
 	now := s.clock.Now().UTC()
 	info, err := s.Subject(ctx, userID, now)
 	if err != nil {
@@ -296,13 +301,15 @@ type GrantInput struct {
 // and audits it. It reports whether the binding already existed.
 func (s *Service) Grant(ctx context.Context, by Actor, in GrantInput, m Meta) (Grant, bool, error) {
 	now := s.clock.Now().UTC()
-	if err := s.policy.ValidateBinding(policy.Binding{Role: in.Role, Vendor: in.Vendor}); err != nil {
+	b := policy.Binding{Role: in.Role, Vendor: in.Vendor}
+	if err := s.policy.ValidateBinding(b); err != nil {
 		return Grant{}, false, err
 	}
 	if !in.ExpiresAt.IsZero() && !in.ExpiresAt.After(now) {
 		return Grant{}, false, ErrExpiryInPast
 	}
-	if err := s.authorize(ctx, by, "role_binding:grant", in.UserID, in.Role, in.Vendor, now, m); err != nil {
+	err := s.authorize(ctx, by, "role_binding:grant", in.UserID, in.Role, in.Vendor, now, m)
+	if err != nil {
 		return Grant{}, false, err
 	}
 	g := Grant{UserID: in.UserID, Role: in.Role, Vendor: in.Vendor, GrantedBy: by.audit().ID,
@@ -311,7 +318,7 @@ func (s *Service) Grant(ctx context.Context, by Actor, in GrantInput, m Meta) (G
 		g.GrantedBy = "system:" + by.System
 	}
 	var replaced bool
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if replaced, err = s.store.Tx(tx).Put(ctx, g); err != nil {
 			return err
@@ -337,7 +344,8 @@ func (s *Service) Grant(ctx context.Context, by Actor, in GrantInput, m Meta) (G
 // admins (the command line can still grant one to someone else first).
 func (s *Service) Revoke(ctx context.Context, by Actor, userID, role, vendor string, m Meta) error {
 	now := s.clock.Now().UTC()
-	if err := s.authorize(ctx, by, "role_binding:revoke", userID, role, vendor, now, m); err != nil {
+	err := s.authorize(ctx, by, "role_binding:revoke", userID, role, vendor, now, m)
+	if err != nil {
 		return err
 	}
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {

@@ -43,15 +43,7 @@ func newFixture(t *testing.T, db *storage.DB, auditAllowed bool) *fixture {
 
 // addUser inserts a bare account of the given kind and state.
 func addUser(t *testing.T, db *storage.DB, id, kind, state string) {
-	t.Helper()
-	now := time.Now().UTC()
-	_, err := db.ExecContext(context.Background(), db.Rebind(`INSERT INTO users (id, email,
-		email_normalized, name, kind, state, created_at, updated_at)
-		VALUES (?, ?, ?, 'Test', ?, ?, ?, ?)`),
-		id, id+"@ejemplo.co", id+"@ejemplo.co", kind, state, now, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	storagetest.AddUser(t, db, id, kind, state)
 }
 
 var (
@@ -111,13 +103,15 @@ func TestRevocationTakesEffectOnTheNextCheck(t *testing.T) {
 		if d := f.check(t, "usr_staff", "product:update", product("ven_a")); d.Allowed {
 			t.Fatalf("revoked binding still allows, by %s", d.Rule)
 		}
-		if err := f.svc.Revoke(ctx, cli, "usr_staff", "vendor_staff", "ven_a", meta); !errors.Is(err, ErrNotFound) {
+		err := f.svc.Revoke(ctx, cli, "usr_staff", "vendor_staff", "ven_a", meta)
+		if !errors.Is(err, ErrNotFound) {
 			t.Fatalf("second revoke: got %v, want ErrNotFound", err)
 		}
 		// Each change is an audit event, attributed to the channel.
 		for _, action := range []string{"role.grant", "role.revoke"} {
 			recs := f.records(t, action)
-			if len(recs) != 1 || recs[0].Actor.Type != audit.ActorSystem || recs[0].Actor.ID != "cli" ||
+			if len(recs) != 1 || recs[0].Actor.Type != audit.ActorSystem ||
+				recs[0].Actor.ID != "cli" ||
 				recs[0].Target.ID != "usr_staff" || recs[0].Details["role"] != "vendor_staff" ||
 				recs[0].Details["vendor"] != "ven_a" {
 				t.Fatalf("%s records: %+v", action, recs)
@@ -175,8 +169,9 @@ func TestAccountKindAndState(t *testing.T) {
 		if d.Allowed || !strings.Contains(d.Reason, "disabled") {
 			t.Fatalf("disabled account: %+v", d)
 		}
-		if _, err := f.svc.Check(context.Background(), "usr_nobody", []Question{{
-			Permission: "order:read", Resource: order("x")}}, asker, meta); !errors.Is(err, ErrUnknownUser) {
+		_, err := f.svc.Check(context.Background(), "usr_nobody", []Question{{
+			Permission: "order:read", Resource: order("x")}}, asker, meta)
+		if !errors.Is(err, ErrUnknownUser) {
 			t.Fatalf("unknown subject: got %v", err)
 		}
 	})
@@ -209,7 +204,8 @@ func testChecksAreAudited(t *testing.T, auditAllowed bool) {
 		denied := recs[0] // newest first: the denial was the second check
 		if denied.Outcome != audit.OutcomeDenied || denied.Actor.ID != "usr_staff" ||
 			denied.Target.Type != "product" || denied.Details["permission"] != "product:update" ||
-			denied.Details["client_id"] != "cli_catalog" || !strings.Contains(denied.Details["reason"], "ven_b") {
+			denied.Details["client_id"] != "cli_catalog" ||
+			!strings.Contains(denied.Details["reason"], "ven_b") {
 			t.Fatalf("denial record: %+v", denied)
 		}
 	})
@@ -257,14 +253,18 @@ func TestPeopleAreHeldToTheRoleBindingRules(t *testing.T) {
 			by   Actor
 			in   GrantInput
 		}{
-			{"owner in another vendor", owner, GrantInput{UserID: "usr_new", Role: "vendor_staff", Vendor: "ven_b"}},
-			{"owner makes an owner", owner, GrantInput{UserID: "usr_new", Role: "vendor_owner", Vendor: "ven_a"}},
-			{"owner to themselves", owner, GrantInput{UserID: "usr_owner", Role: "vendor_manager", Vendor: "ven_a"}},
+			{"owner in another vendor", owner,
+				GrantInput{UserID: "usr_new", Role: "vendor_staff", Vendor: "ven_b"}},
+			{"owner makes an owner", owner,
+				GrantInput{UserID: "usr_new", Role: "vendor_owner", Vendor: "ven_a"}},
+			{"owner to themselves", owner,
+				GrantInput{UserID: "usr_owner", Role: "vendor_manager", Vendor: "ven_a"}},
 			{"super admin without a second factor", fresh("usr_root", 1, time.Minute),
 				GrantInput{UserID: "usr_adm", Role: "admin"}},
 			{"super admin with a stale second factor", fresh("usr_root", 2, 10*time.Minute),
 				GrantInput{UserID: "usr_adm", Role: "admin"}},
-			{"staff grants anything", fresh("usr_new", 2, 0), GrantInput{UserID: "usr_adm", Role: "vendor_staff", Vendor: "ven_a"}},
+			{"staff grants anything", fresh("usr_new", 2, 0),
+				GrantInput{UserID: "usr_adm", Role: "vendor_staff", Vendor: "ven_a"}},
 		}
 		for _, c := range cases {
 			_, _, err := f.svc.Grant(ctx, c.by, c.in, meta)
@@ -304,7 +304,8 @@ func TestBindingsThatCouldNeverApplyAreRefused(t *testing.T) {
 			{UserID: "usr_a", Role: "wizard"},                 // no such role
 			{UserID: "usr_a", Role: "authenticated"},          // implicit
 		} {
-			if _, _, err := f.svc.Grant(context.Background(), cli, in, meta); !errors.Is(err, policy.ErrInvalidBinding) {
+			_, _, err := f.svc.Grant(context.Background(), cli, in, meta)
+			if !errors.Is(err, policy.ErrInvalidBinding) {
 				t.Errorf("%+v: got %v, want ErrInvalidBinding", in, err)
 			}
 		}
@@ -346,13 +347,15 @@ func TestTheLastSuperAdminStays(t *testing.T) {
 		addUser(t, db, "usr_r1", "vendor", "active")
 		addUser(t, db, "usr_r2", "vendor", "active")
 		f.grant(t, cli, "usr_r1", "super_admin", "", time.Time{})
-		if err := f.svc.Revoke(ctx, cli, "usr_r1", "super_admin", "", meta); !errors.Is(err, ErrLastSuperAdmin) {
+		err := f.svc.Revoke(ctx, cli, "usr_r1", "super_admin", "", meta)
+		if !errors.Is(err, ErrLastSuperAdmin) {
 			t.Fatalf("revoking the only super admin: got %v", err)
 		}
 		// An expired second holder does not count.
 		f.grant(t, cli, "usr_r2", "super_admin", "", t0.Add(time.Minute))
 		f.clock.Advance(time.Minute)
-		if err := f.svc.Revoke(ctx, cli, "usr_r1", "super_admin", "", meta); !errors.Is(err, ErrLastSuperAdmin) {
+		err = f.svc.Revoke(ctx, cli, "usr_r1", "super_admin", "", meta)
+		if !errors.Is(err, ErrLastSuperAdmin) {
 			t.Fatalf("with an expired second holder: got %v", err)
 		}
 		f.grant(t, cli, "usr_r2", "super_admin", "", time.Time{})
@@ -397,7 +400,8 @@ func TestPermissionsListing(t *testing.T) {
 		for _, e := range ents {
 			has[e.Vendor+"|"+e.Permission] = true
 		}
-		for _, want := range []string{"ven_a|payout:request", "ven_a|product:update", "|order:create"} {
+		wants := []string{"ven_a|payout:request", "ven_a|product:update", "|order:create"}
+		for _, want := range wants {
 			if !has[want] {
 				t.Errorf("missing entitlement %s in %v", want, has)
 			}

@@ -104,6 +104,10 @@ func (s *Store) Put(ctx context.Context, g Grant) (replaced bool, err error) {
 // to package accounts; this package only reads these two columns).
 type account struct{ kind, state string }
 
+// active reports whether the account may hold roles: a disabled account,
+// or one pending deletion, holds nothing.
+func (a account) active() bool { return a.state != "disabled" && a.state != "pending_deletion" }
+
 // Subject loads an account's kind and state and all its bindings in one
 // round trip, expired ones included. It returns ErrUnknownUser when there
 // is no such account.
@@ -162,7 +166,8 @@ func (s *Store) LockRole(ctx context.Context, role string) error {
 	if s.db.Dialect() != storage.Postgres {
 		return nil
 	}
-	_, err := s.q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('cerrojo.role.' || $1))`, role)
+	_, err := s.q.ExecContext(ctx,
+		`SELECT pg_advisory_xact_lock(hashtext('cerrojo.role.' || $1))`, role)
 	if err != nil {
 		return fmt.Errorf("lock role %s: %w", role, err)
 	}
@@ -171,9 +176,11 @@ func (s *Store) LockRole(ctx context.Context, role string) error {
 
 // Holds reports whether the user holds the binding (user, role, vendor)
 // unexpired at now.
-func (s *Store) Holds(ctx context.Context, userID, role, vendor string, now time.Time) (bool, error) {
+func (s *Store) Holds(ctx context.Context, userID, role, vendor string,
+	now time.Time) (bool, error) {
 	rows, err := s.q.QueryContext(ctx, s.db.Rebind(`SELECT COUNT(*) FROM role_bindings
-		WHERE user_id = ? AND role = ? AND vendor_id = ? AND (expires_at IS NULL OR expires_at > ?)`),
+		WHERE user_id = ? AND role = ? AND vendor_id = ?
+		AND (expires_at IS NULL OR expires_at > ?)`),
 		userID, role, vendor, now.UTC())
 	if err != nil {
 		return false, fmt.Errorf("read binding: %w", err)

@@ -13,15 +13,7 @@ import (
 )
 
 func addUser(t *testing.T, db *storage.DB, id string) {
-	t.Helper()
-	now := time.Now().UTC()
-	_, err := db.ExecContext(context.Background(), db.Rebind(`INSERT INTO users (id, email,
-		email_normalized, name, kind, state, created_at, updated_at)
-		VALUES (?, ?, ?, 'Test', 'customer', 'active', ?, ?)`),
-		id, id+"@ejemplo.co", id+"@ejemplo.co", now, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	storagetest.AddUser(t, db, id, "customer", "active")
 }
 
 func TestChallengeLifeCycle(t *testing.T) {

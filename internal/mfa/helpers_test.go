@@ -15,6 +15,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/clock"
 	"github.com/cerrojo/cerrojo/internal/keyring"
 	"github.com/cerrojo/cerrojo/internal/storage"
+	"github.com/cerrojo/cerrojo/internal/storage/storagetest"
 )
 
 // start is the fake clock's first reading: 10 seconds into a time step,
@@ -87,15 +88,7 @@ func newFixture(t *testing.T, db *storage.DB, cfg Config) *fixture {
 
 // addUser inserts a bare account in the given state.
 func addUser(t *testing.T, db *storage.DB, id, state string) {
-	t.Helper()
-	now := time.Now().UTC()
-	_, err := db.ExecContext(context.Background(), db.Rebind(`INSERT INTO users (id, email,
-		email_normalized, name, kind, state, created_at, updated_at)
-		VALUES (?, ?, ?, 'Test', 'customer', ?, ?, ?)`),
-		id, id+"@ejemplo.co", id+"@ejemplo.co", state, now, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	storagetest.AddUser(t, db, id, "customer", state)
 }
 
 // codeAt is the code an authenticator app shows for secret at t,

@@ -11,6 +11,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/clock"
 	"github.com/cerrojo/cerrojo/internal/keyring"
 	"github.com/cerrojo/cerrojo/internal/storage"
+	"github.com/cerrojo/cerrojo/internal/storage/storagetest"
 )
 
 const (
@@ -54,14 +55,7 @@ func newFixture(t testing.TB, db *storage.DB) *fixture {
 
 // addUser inserts a bare account.
 func addUser(t testing.TB, db *storage.DB, id string) {
-	t.Helper()
-	_, err := db.ExecContext(ctx, db.Rebind(`INSERT INTO users (id, email,
-		email_normalized, name, kind, state, created_at, updated_at)
-		VALUES (?, ?, ?, 'Ana Test', 'customer', 'active', ?, ?)`),
-		id, id+"@ejemplo.co", id+"@ejemplo.co", t0, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	storagetest.AddUser(t, db, id, "customer", "active")
 }
 
 // register adds a's credential to userID's account.

@@ -73,15 +73,7 @@ func newFixture(t *testing.T, db *storage.DB, mutate func(*Config)) *fixture {
 
 // addUser inserts a bare user row for sessions to belong to.
 func addUser(t *testing.T, db *storage.DB, id string) {
-	t.Helper()
-	now := time.Now().UTC()
-	_, err := db.ExecContext(context.Background(), db.Rebind(`INSERT INTO users (id, email,
-		email_normalized, name, kind, state, created_at, updated_at)
-		VALUES (?, ?, ?, 'Test', 'customer', 'active', ?, ?)`),
-		id, id+"@ejemplo.co", id+"@ejemplo.co", now, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	storagetest.AddUser(t, db, id, "customer", "active")
 }
 
 var meta = Meta{IP: "203.0.113.9", UserAgent: "Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile Safari/537.36", RequestID: "r1"}

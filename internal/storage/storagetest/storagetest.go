@@ -154,3 +154,17 @@ func randomHex(n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// AddUser inserts a bare account (named "Ana Test", email id@ejemplo.co)
+// of the given kind and state, for tests of tables that refer to users.
+func AddUser(t testing.TB, db *storage.DB, id, kind, state string) {
+	t.Helper()
+	now := time.Now().UTC()
+	_, err := db.ExecContext(context.Background(), db.Rebind(`INSERT INTO users (id, email,
+		email_normalized, name, kind, state, created_at, updated_at)
+		VALUES (?, ?, ?, 'Ana Test', ?, ?, ?, ?)`),
+		id, id+"@ejemplo.co", id+"@ejemplo.co", kind, state, now, now)
+	if err != nil {
+		t.Fatalf("add user %s: %v", id, err)
+	}
+}
