@@ -23,6 +23,10 @@ const (
 	// MaxBatch caps the checks of one batch: a page of a listing, with
 	// room to spare. Each denial is an audit record.
 	MaxBatch = 100
+	// MaxMembers caps one answer of a vendor's member listing: more people
+	// than a vendor's staff page can show, and a bounded response. Ask per
+	// role (?role=) for the rest.
+	MaxMembers = 1000
 	// maxIDLen caps subject and resource ids, as elsewhere in the API.
 	maxIDLen = 128
 	// maxNameLen caps actions, resource types, roles and vendor ids.
@@ -527,9 +531,14 @@ func (h *Handlers) revoke(w http.ResponseWriter, r *http.Request, by Actor) erro
 }
 
 func (h *Handlers) writeMembers(w http.ResponseWriter, r *http.Request, vendor string) error {
-	gs, err := h.Service.store.Holders(r.Context(), vendor, r.URL.Query().Get("role"))
+	gs, err := h.Service.store.Holders(r.Context(), vendor, r.URL.Query().Get("role"),
+		MaxMembers+1)
 	if err != nil {
 		return err
+	}
+	truncated := len(gs) > MaxMembers
+	if truncated {
+		gs = gs[:MaxMembers]
 	}
 	now := h.Service.clock.Now()
 	out := make([]map[string]any, 0, len(gs))
@@ -537,7 +546,8 @@ func (h *Handlers) writeMembers(w http.ResponseWriter, r *http.Request, vendor s
 		out = append(out, map[string]any{"user_id": g.UserID, "binding": grantJSON(g),
 			"expired": !g.ExpiresAt.IsZero() && !now.Before(g.ExpiresAt)})
 	}
-	return httpx.WriteJSON(w, http.StatusOK, map[string]any{"vendor": vendor, "members": out})
+	return httpx.WriteJSON(w, http.StatusOK, map[string]any{"vendor": vendor, "members": out,
+		"truncated": truncated})
 }
 
 // manageProblem maps the service's errors of a grant or a revocation.

@@ -384,6 +384,27 @@ func TestTheLastSuperAdminStays(t *testing.T) {
 	})
 }
 
+func TestHoldersLimit(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		f := newFixture(t, db, false)
+		for _, u := range []string{"usr_a", "usr_b", "usr_c"} {
+			addUser(t, db, u, "vendor", "active")
+			f.grant(t, cli, u, "vendor_staff", "ven_a", time.Time{})
+		}
+		ctx := context.Background()
+		for limit, want := range map[int]int{0: 3, 2: 2, 5: 3} {
+			gs, err := f.svc.Store().Holders(ctx, "ven_a", "", limit)
+			if err != nil || len(gs) != want {
+				t.Errorf("limit %d: %d holders, want %d (%v)", limit, len(gs), want, err)
+			}
+		}
+		gs, _ := f.svc.Store().Holders(ctx, "ven_a", "", 2)
+		if gs[0].UserID != "usr_a" || gs[1].UserID != "usr_b" {
+			t.Errorf("limited listing is not the first in order: %+v", gs)
+		}
+	})
+}
+
 func TestPermissionsListing(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := newFixture(t, db, false)

@@ -224,15 +224,21 @@ func (s *Store) ForUser(ctx context.Context, userID string) ([]Grant, error) {
 }
 
 // Holders lists the bindings scoped to vendor (global ones when vendor is
-// empty), of one role or of every role when role is empty.
-func (s *Store) Holders(ctx context.Context, vendor, role string) ([]Grant, error) {
+// empty), of one role or of every role when role is empty, at most limit
+// of them (all when limit is 0).
+func (s *Store) Holders(ctx context.Context, vendor, role string, limit int) ([]Grant, error) {
 	q := `SELECT ` + grantColumns + ` FROM role_bindings WHERE vendor_id = ?`
 	args := []any{vendor}
 	if role != "" {
 		q += ` AND role = ?`
 		args = append(args, role)
 	}
-	rows, err := s.q.QueryContext(ctx, s.db.Rebind(q+` ORDER BY role, user_id`), args...)
+	q += ` ORDER BY role, user_id`
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rows, err := s.q.QueryContext(ctx, s.db.Rebind(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list role holders: %w", err)
 	}

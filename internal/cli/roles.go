@@ -106,7 +106,7 @@ func runRolesList(ctx context.Context, env Env, args []string) error {
 	defer a.Close()
 	var grants []authz.Grant
 	if *vendor != "" {
-		grants, err = a.Authz.Store().Holders(ctx, *vendor, "")
+		grants, err = a.Authz.Store().Holders(ctx, *vendor, "", 0)
 	} else {
 		u, ferr := findUser(ctx, a, fs.Arg(0))
 		if ferr != nil {
