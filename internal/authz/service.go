@@ -21,6 +21,7 @@ import (
 
 	"github.com/cerrojo/cerrojo/internal/audit"
 	"github.com/cerrojo/cerrojo/internal/clock"
+	"github.com/cerrojo/cerrojo/internal/httpx"
 	"github.com/cerrojo/cerrojo/internal/storage"
 	policy "github.com/cerrojo/cerrojo/sdk/authz"
 )
@@ -230,7 +231,7 @@ func (s *Service) recordCheck(ctx context.Context, userID string, q Question,
 	d policy.Decision, a Asker, m Meta) error {
 	outcome, details := audit.OutcomeDenied, map[string]string{
 		"permission": q.Permission, "client_id": a.ClientID,
-		"policy_version": s.policy.Version(), "reason": clip(d.Reason, 240)}
+		"policy_version": s.policy.Version(), "reason": httpx.Clip(d.Reason, 240)}
 	if d.Allowed {
 		outcome = audit.OutcomeSuccess
 		details["rule"] = d.Rule
@@ -239,23 +240,11 @@ func (s *Service) recordCheck(ctx context.Context, userID string, q Question,
 	_, err := s.audit.Record(ctx, m.event(audit.Event{
 		Actor:  audit.Actor{Type: audit.ActorPerson, ID: userID},
 		Action: "authz.check", Outcome: outcome,
-		Target:  audit.Target{Type: q.Resource.Type, ID: clip(q.Resource.ID, 128)},
+		Target:  audit.Target{Type: q.Resource.Type, ID: httpx.Clip(q.Resource.ID, 128)},
 		Details: details,
 	}))
 	return err
 }
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !isRuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // Permissions lists what a person may do now, and where.
 func (s *Service) Permissions(ctx context.Context, userID string) ([]policy.Entitlement,

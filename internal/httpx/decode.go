@@ -268,9 +268,17 @@ func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	// Cut on a rune boundary so the message stays valid UTF-8.
+	return Clip(s, n) + "…"
+}
+
+// Clip cuts s to at most n bytes on a character boundary, so that a value
+// quoted back in a message or a log stays valid UTF-8.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
-	return s[:n] + "…"
+	return s[:n]
 }

@@ -180,3 +180,21 @@ func TestNotModified(t *testing.T) {
 		}
 	}
 }
+
+func TestClipKeepsCharactersWhole(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"abc", 5, "abc"},
+		{"abc", 2, "ab"},
+		{"añb", 2, "a"}, // ñ is two bytes: cutting inside it drops it
+		{"añb", 3, "añ"},
+		{"ñ", 0, ""},
+	} {
+		if got := Clip(c.in, c.n); got != c.want {
+			t.Errorf("Clip(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/cerrojo/cerrojo/internal/audit"
+	"github.com/cerrojo/cerrojo/internal/httpx"
 )
 
 // begin stores the state of a ceremony begun and returns its challenge id.
@@ -84,7 +85,7 @@ func auditText(s string) string {
 		}
 		return r
 	}, s)
-	return clip(s, 120)
+	return httpx.Clip(s, 120)
 }
 
 // refuse records a refused ceremony in the audit log and returns err. The

@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cerrojo/cerrojo/internal/httpx"
 	"github.com/go-webauthn/webauthn/protocol"
 )
 
@@ -73,7 +74,7 @@ func walkValue(dec *json.Decoder, depth int) error {
 			name, _ := tok.(string)
 			key := foldName(name)
 			if seen[key] {
-				return fmt.Errorf("response repeats the member %q", clip(name, 40))
+				return fmt.Errorf("response repeats the member %q", httpx.Clip(name, 40))
 			}
 			seen[key] = true
 			if err := walkValue(dec, depth+1); err != nil {
@@ -134,15 +135,4 @@ func foldName(s string) string {
 		b.WriteRune(least)
 	}
 	return b.String()
-}
-
-// clip cuts s to at most n bytes on a character boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
