@@ -35,10 +35,15 @@ func (h *Handlers) PublicRoutes(r *httpx.Router) {
 
 // MeRoutes registers the signed-in person's own routes behind
 // requireSession, which verifies the access token and its session.
-func (h *Handlers) MeRoutes(r *httpx.Router, requireSession func(http.Handler) http.Handler) {
+func (h *Handlers) MeRoutes(r *httpx.Router, requireSession,
+	requireRecent func(http.Handler) http.Handler) {
+	// Changing the password or the address recovery goes to needs a recent
+	// authentication, with a second factor for people who hold one (OWASP
+	// ASVS 5.0 7.5.1); requireRecent runs after requireSession.
+	recent := func(f httpx.HandlerFunc) http.Handler { return requireSession(requireRecent(f)) }
 	r.Handle("GET /v1/me", requireSession(httpx.HandlerFunc(h.me)))
-	r.Handle("POST /v1/me/password", requireSession(httpx.HandlerFunc(h.changePassword)))
-	r.Handle("POST /v1/me/email", requireSession(httpx.HandlerFunc(h.requestEmailChange)))
+	r.Handle("POST /v1/me/password", recent(h.changePassword))
+	r.Handle("POST /v1/me/email", recent(h.requestEmailChange))
 	r.Handle("POST /v1/me/email/confirm", requireSession(httpx.HandlerFunc(h.confirmEmailCode)))
 }
 

@@ -35,7 +35,11 @@ func (c Config) failureDelay(n int64) time.Duration {
 	return min(d, c.FailureDelayMax)
 }
 
-// Authenticate checks an email and password. Every failure is
+// Authenticate checks an email and password. A right password does not
+// clear the account's failure count: the caller does, with
+// SignInCompleted, once the whole sign-in (second factor included)
+// succeeded, so that wrong second factors between right passwords still
+// add up to a lockout. Every failure is
 // ErrInvalidCredentials after alike work: an unknown email runs a dummy
 // hash, and locked or disabled accounts are checked after the password, so
 // neither the answer nor its time tells them apart. Sessions and tokens are
@@ -101,7 +105,7 @@ func (s *Service) Authenticate(ctx context.Context, email, pw string, m Meta) (L
 		return Login{}, s.failLogin(ctx, acctKey, ipKey, u, true, string(u.State), m)
 	}
 
-	return s.succeedLogin(ctx, u, pw, rehash, acctKey, m)
+	return s.succeedLogin(ctx, u, pw, rehash, m)
 }
 
 func reason(blocked, otherwise string) string {
@@ -186,11 +190,8 @@ func (s *Service) lock(ctx context.Context, u User, m Meta) error {
 }
 
 func (s *Service) succeedLogin(ctx context.Context, u User, pw string, rehash bool,
-	acctKey string, m Meta) (Login, error) {
+	m Meta) (Login, error) {
 	now := s.Clock.Now()
-	if err := s.Counters.Reset(ctx, acctKey); err != nil {
-		return Login{}, fmt.Errorf("login: %w", err)
-	}
 
 	// A breached password at login forces a change (NIST SP 800-63B
 	// section 3.1.1.2: verifiers check at establishment and should act on

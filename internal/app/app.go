@@ -24,6 +24,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/config"
 	"github.com/cerrojo/cerrojo/internal/httpx"
 	"github.com/cerrojo/cerrojo/internal/keyring"
+	"github.com/cerrojo/cerrojo/internal/login"
 	"github.com/cerrojo/cerrojo/internal/redisconn"
 	"github.com/cerrojo/cerrojo/internal/server"
 	"github.com/cerrojo/cerrojo/internal/storage"
@@ -91,6 +92,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App, e
 	}
 
 	reg := newRegistry()
+	reg.MustRegister(&login.Adoption{DB: a.DB, Clock: a.Clock, Logger: logger})
 	metrics := httpx.NewMetrics(reg)
 	a.Server = server.New(server.Options{Name: "public", HTTP: cfg.HTTP, Logger: logger,
 		Registry: reg, Metrics: metrics, Checks: a.readinessChecks()})
@@ -298,6 +300,9 @@ func (a *App) Close() error {
 	}
 	if a.Sessions != nil {
 		a.Sessions.Wait()
+	}
+	if a.MFA != nil {
+		a.MFA.Wait()
 	}
 	if a.Redis != nil {
 		errs = append(errs, a.Redis.Close())

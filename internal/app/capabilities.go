@@ -3,8 +3,10 @@ package app
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/cerrojo/cerrojo/internal/accounts"
@@ -14,8 +16,10 @@ import (
 	"github.com/cerrojo/cerrojo/internal/counters"
 	"github.com/cerrojo/cerrojo/internal/login"
 	"github.com/cerrojo/cerrojo/internal/mail"
+	"github.com/cerrojo/cerrojo/internal/mfa"
 	"github.com/cerrojo/cerrojo/internal/notify"
 	"github.com/cerrojo/cerrojo/internal/oauth"
+	"github.com/cerrojo/cerrojo/internal/passkeys"
 	"github.com/cerrojo/cerrojo/internal/password"
 	"github.com/cerrojo/cerrojo/internal/sessions"
 	"github.com/cerrojo/cerrojo/internal/tokens"
@@ -29,6 +33,9 @@ type capabilities struct {
 	Sessions    *sessions.Service
 	Clients     *clients.Registry
 	Authz       *authz.Service
+	MFA         *mfa.Service
+	Passkeys    *passkeys.Service
+	Challenges  *login.Challenges
 	Mail        mail.Sender
 	SQLCounters *counters.SQL
 }
@@ -148,7 +155,65 @@ func (a *App) openCapabilities(ctx context.Context) error {
 		Clock: a.Clock, Logger: a.Logger, Config: sesCfg, Roles: a.Authz.Roles})
 
 	a.Clients = clients.New(a.DB, a.Ring)
+	return a.openFactors(count, mailer)
+}
+
+// openFactors starts the second-factor services: TOTP, recovery, email and
+// text codes (package mfa), passkeys, and sign-in challenges.
+func (a *App) openFactors(count counters.Counters, mailer *notify.Mailer) error {
+	cfg := a.Config
+	issuer := cfg.MFA.Issuer
+	if issuer == "" {
+		issuer = strings.ReplaceAll(cfg.Mail.SiteName, ":", " ")
+	}
+	var err error
+	a.MFA, err = mfa.New(mfa.Options{DB: a.DB, Ring: a.Ring, Audit: a.Audit, Counters: count,
+		Issuer: issuer, Clock: a.Clock, Logger: a.Logger,
+		Config: mfa.Config{MaxFailures: cfg.MFA.MaxFailures,
+			FailureWindow: cfg.MFA.FailureWindow.D()}})
+	if err != nil {
+		return fmt.Errorf("mfa: %w", err)
+	}
+
+	rpID, origins, err := webAuthnParties(cfg)
+	if err != nil {
+		return err
+	}
+	a.Passkeys, err = passkeys.New(passkeys.Options{DB: a.DB, Audit: a.Audit, Clock: a.Clock,
+		Logger: a.Logger, RPID: rpID, RPDisplayName: cfg.Mail.SiteName, Origins: origins})
+	if err != nil {
+		return fmt.Errorf("mfa.webauthn_rp_id / mfa.webauthn_origins: %w", err)
+	}
+	a.Challenges = &login.Challenges{DB: a.DB, Clock: a.Clock}
 	return nil
+}
+
+// webAuthnParties returns the passkeys' RP ID and origins: the configured
+// ones, or those of public_url. WebAuthn forbids an IP address as RP ID,
+// so a public_url on a loopback address (the embedded default) becomes
+// localhost, which browsers treat as a secure context.
+func webAuthnParties(cfg config.Config) (string, []string, error) {
+	origins := config.List(cfg.MFA.WebAuthnOrigins)
+	rpID := cfg.MFA.WebAuthnRPID
+	u, err := url.Parse(cfg.PublicURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("public_url: %w", err)
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		host = "localhost"
+		u.Host = net.JoinHostPort(host, u.Port())
+		if u.Port() == "" {
+			u.Host = host
+		}
+	}
+	if rpID == "" {
+		rpID = host
+	}
+	if len(origins) == 0 {
+		origins = []string{u.Scheme + "://" + u.Host}
+	}
+	return rpID, origins, nil
 }
 
 // loadPolicy reads the authorization policy from path, or returns the
@@ -205,10 +270,16 @@ func (a *App) capabilityRoutes() {
 	requireSession := a.Sessions.RequireSession(a.Tokens.Verifier())
 
 	a.Tokens.Routes(public)
+	lg := &login.Handlers{Accounts: a.Accounts, Sessions: a.Sessions, MFA: a.MFA,
+		Passkeys: a.Passkeys, Challenges: a.Challenges, Clock: a.Clock,
+		Policy: login.Policy{Required: a.Config.MFA.Required,
+			RequiredRoles: config.List(a.Config.MFA.RequiredRoles), Roles: a.Authz.Roles,
+			StepUpMaxAge: a.Config.MFA.StepUpMaxAge.D()}}
+	lg.Routes(public, requireSession)
+	lg.MeRoutes(public, requireSession)
 	acct := &accounts.Handlers{Service: a.Accounts, Sessions: a.Sessions}
 	acct.PublicRoutes(public)
-	acct.MeRoutes(public, requireSession)
-	(&login.Handlers{Accounts: a.Accounts, Sessions: a.Sessions}).Routes(public, requireSession)
+	acct.MeRoutes(public, requireSession, lg.RequireRecent)
 	ses := &sessions.Handlers{Service: a.Sessions,
 		RevocationPoll: a.Config.Sessions.RevocationPoll.D()}
 	ses.Routes(public, requireSession)
@@ -219,7 +290,7 @@ func (a *App) capabilityRoutes() {
 		BindingsMaxAge: a.Config.Authz.BindingsMaxAge.D(),
 		PolicyMaxAge:   a.Config.Authz.PolicyMaxAge.D()}
 	az.ServiceRoutes(public, a.Clients.RequireConfidential)
-	az.PersonRoutes(public, requireSession)
+	az.PersonRoutes(public, requireSession, lg.RequireRecent)
 
 	if a.Admin != nil {
 		admin := a.Admin.Router()
@@ -244,8 +315,15 @@ func (a *App) capabilityLoops(run func(name string, fn func(context.Context) err
 			if err := a.SQLCounters.Sweep(ctx); err != nil {
 				a.Logger.Warn("sweep failure counters", "error", err.Error())
 			}
-			if err := a.Sessions.Store().SweepRevocations(ctx, a.Clock.Now()); err != nil {
+			now := a.Clock.Now()
+			if err := a.Sessions.Store().SweepRevocations(ctx, now); err != nil {
 				a.Logger.Warn("sweep revocations", "error", err.Error())
+			}
+			if err := a.Challenges.Sweep(ctx, now); err != nil {
+				a.Logger.Warn("sweep sign-in challenges", "error", err.Error())
+			}
+			if _, err := a.Passkeys.SweepChallenges(ctx, now); err != nil {
+				a.Logger.Warn("sweep passkey challenges", "error", err.Error())
 			}
 		}
 	})

@@ -63,13 +63,19 @@ func (h *Handlers) ServiceRoutes(r *httpx.Router, requireClient func(http.Handle
 
 // PersonRoutes registers the routes people call with their access token;
 // what they may do is the policy's role_binding rules.
-func (h *Handlers) PersonRoutes(r *httpx.Router, requireSession func(http.Handler) http.Handler) {
+// Granting and revoking need a recent authentication (requireRecent, run
+// after requireSession), on top of what the policy's rules ask.
+func (h *Handlers) PersonRoutes(r *httpx.Router, requireSession,
+	requireRecent func(http.Handler) http.Handler) {
 	handle := func(pattern string, fn httpx.HandlerFunc) { r.Handle(pattern, requireSession(fn)) }
+	recent := func(pattern string, fn httpx.HandlerFunc) {
+		r.Handle(pattern, requireSession(requireRecent(fn)))
+	}
 	handle("GET /v1/me/permissions", h.myPermissions)
 	handle("GET /v1/authz/users/{id}/bindings", h.personListBindings)
 	handle("GET /v1/authz/users/{id}/permissions", h.personPermissions)
-	handle("POST /v1/authz/users/{id}/bindings", h.personGrant)
-	handle("DELETE /v1/authz/users/{id}/bindings/{role}", h.personRevoke)
+	recent("POST /v1/authz/users/{id}/bindings", h.personGrant)
+	recent("DELETE /v1/authz/users/{id}/bindings/{role}", h.personRevoke)
 	handle("GET /v1/authz/vendors/{vendor}/members", h.personMembers)
 }
 

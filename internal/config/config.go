@@ -45,6 +45,71 @@ type Config struct {
 	Mail      MailConfig      `yaml:"mail"`
 	Audit     AuditConfig     `yaml:"audit"`
 	Authz     AuthzConfig     `yaml:"authz"`
+	MFA       MFAConfig       `yaml:"mfa"`
+	SMS       SMSConfig       `yaml:"sms"`
+}
+
+// MFAConfig sets when a second factor is asked for and how factors behave
+// (docs/mfa.md).
+type MFAConfig struct {
+	// Required makes every account hold a second factor: a person without
+	// one signs in to a restricted session that can only enrol one.
+	Required bool `yaml:"required" env:"CERROJO_MFA_REQUIRED"`
+	// RequiredRoles is a comma-separated list of roles whose holders must
+	// have a second factor. The pci-dss profile sets and requires admin and
+	// super_admin (requirement 8.4.1).
+	RequiredRoles string `yaml:"required_roles" env:"CERROJO_MFA_REQUIRED_ROLES"`
+	// StepUpMaxAge is how recent the last authentication must be for a
+	// sensitive operation (changing the password, email, factors, granting
+	// roles).
+	StepUpMaxAge Duration `yaml:"step_up_max_age" env:"CERROJO_MFA_STEP_UP_MAX_AGE"`
+	// Issuer names the service in authenticator apps; empty means
+	// mail.site_name.
+	Issuer string `yaml:"issuer" env:"CERROJO_MFA_ISSUER"`
+	// MaxFailures wrong codes per person in FailureWindow stop code checks
+	// until the window ends.
+	MaxFailures   int      `yaml:"max_failures" env:"CERROJO_MFA_MAX_FAILURES"`
+	FailureWindow Duration `yaml:"failure_window" env:"CERROJO_MFA_FAILURE_WINDOW"`
+	// WebAuthnRPID is the passkeys' relying party id, a registrable domain;
+	// empty means the host of public_url. Changing it orphans every
+	// registered passkey.
+	WebAuthnRPID string `yaml:"webauthn_rp_id" env:"CERROJO_MFA_WEBAUTHN_RP_ID"`
+	// WebAuthnOrigins is a comma-separated list of the origins allowed to
+	// run passkey ceremonies; empty means the origin of public_url.
+	WebAuthnOrigins string `yaml:"webauthn_origins" env:"CERROJO_MFA_WEBAUTHN_ORIGINS"`
+	// SMSCodes offers codes by text message as a second factor.
+	SMSCodes bool `yaml:"sms_codes" env:"CERROJO_MFA_SMS_CODES"`
+	// SMSRequiresStrongFactor accepts codes by text message only from people
+	// who also hold an authenticator app or a passkey (OWASP ASVS 5.0
+	// 6.6.1).
+	SMSRequiresStrongFactor bool `yaml:"sms_requires_strong_factor" env:"CERROJO_MFA_SMS_REQUIRES_STRONG_FACTOR"`
+	// EmailCodes offers codes by email as a second factor.
+	EmailCodes bool `yaml:"email_codes" env:"CERROJO_MFA_EMAIL_CODES"`
+	// CodeTTL is how long an emailed or texted code stays valid.
+	CodeTTL Duration `yaml:"code_ttl" env:"CERROJO_MFA_CODE_TTL"`
+}
+
+// SMSConfig says how text messages leave cerrojo.
+type SMSConfig struct {
+	// Provider is outbox (a file in the data directory, for development)
+	// or http (a gateway reached by HTTPS POST).
+	Provider string `yaml:"provider" env:"CERROJO_SMS_PROVIDER"`
+	// From is the sender id or number the gateway shows.
+	From string `yaml:"from" env:"CERROJO_SMS_FROM"`
+	// OutboxMaxBytes rotates the development outbox at this size.
+	OutboxMaxBytes int64         `yaml:"outbox_max_bytes" env:"CERROJO_SMS_OUTBOX_MAX_BYTES"`
+	HTTP           SMSHTTPConfig `yaml:"http"`
+}
+
+// SMSHTTPConfig is the HTTP gateway of sms.provider http. Token and
+// Username/Password are alternatives.
+type SMSHTTPConfig struct {
+	URL         string   `yaml:"url" env:"CERROJO_SMS_HTTP_URL"`
+	Token       Secret   `yaml:"token" env:"CERROJO_SMS_HTTP_TOKEN"`
+	Username    string   `yaml:"username" env:"CERROJO_SMS_HTTP_USERNAME"`
+	Password    Secret   `yaml:"password" env:"CERROJO_SMS_HTTP_PASSWORD"`
+	Timeout     Duration `yaml:"timeout" env:"CERROJO_SMS_HTTP_TIMEOUT"`
+	MaxAttempts int      `yaml:"max_attempts" env:"CERROJO_SMS_HTTP_MAX_ATTEMPTS"`
 }
 
 // AuthzConfig places the authorization policy and tunes the check API.
@@ -327,6 +392,20 @@ func Default() Config {
 		Authz: AuthzConfig{
 			BindingsMaxAge: Duration(5 * time.Second),
 			PolicyMaxAge:   Duration(time.Minute),
+		},
+		MFA: MFAConfig{
+			StepUpMaxAge:            Duration(15 * time.Minute),
+			MaxFailures:             5,
+			FailureWindow:           Duration(15 * time.Minute),
+			SMSCodes:                true,
+			SMSRequiresStrongFactor: true,
+			EmailCodes:              true,
+			CodeTTL:                 Duration(10 * time.Minute),
+		},
+		SMS: SMSConfig{
+			Provider:       "outbox",
+			OutboxMaxBytes: 10 << 20,
+			HTTP:           SMSHTTPConfig{Timeout: Duration(10 * time.Second), MaxAttempts: 3},
 		},
 		Mail: MailConfig{
 			From:     "cerrojo <no-reply@localhost>",

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -274,6 +275,9 @@ func TestPCIDSSProfile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if got := List(cfg.MFA.RequiredRoles); !slices.Equal(got, []string{"admin", "super_admin"}) {
+			t.Errorf("mfa.required_roles is %q, want admin and super_admin (8.4.1)", got)
+		}
 		if cfg.Password.MinLength != 12 || cfg.Sessions.AdminIdleTimeout.D() != 15*time.Minute {
 			t.Errorf("got min length %d, admin idle %s; want 12 and 15m", cfg.Password.MinLength,
 				cfg.Sessions.AdminIdleTimeout)
@@ -291,6 +295,7 @@ func TestPCIDSSProfile(t *testing.T) {
 		{"CERROJO_ACCOUNTS_LOCKOUT_THRESHOLD", "11", "accounts.lockout_threshold"},
 		{"CERROJO_ACCOUNTS_LOCKOUT_DURATION", "29m", "accounts.lockout_duration"},
 		{"CERROJO_SESSIONS_ADMIN_IDLE_TIMEOUT", "16m", "sessions.admin_idle_timeout"},
+		{"CERROJO_MFA_REQUIRED_ROLES", "admin", "mfa.required_roles"},
 	}
 	for _, w := range weaker {
 		t.Run("refuses weaker "+w.key, func(t *testing.T) {
@@ -318,6 +323,14 @@ func TestCapabilitySettings(t *testing.T) {
 		"CERROJO_SESSIONS_AT_LIMIT":            "whatever",
 		"CERROJO_SESSIONS_REFRESH_REUSE_GRACE": "5m",
 		"CERROJO_ACCOUNTS_LOCKOUT_THRESHOLD":   "1",
+		"CERROJO_MFA_STEP_UP_MAX_AGE":          "2h",
+		"CERROJO_MFA_CODE_TTL":                 "11m",
+		"CERROJO_MFA_MAX_FAILURES":             "50",
+		"CERROJO_MFA_REQUIRED_ROLES":           "admin, Super Admin",
+		"CERROJO_MFA_ISSUER":                   "Mercado: Ejemplo",
+		"CERROJO_MFA_WEBAUTHN_RP_ID":           "https://example.co",
+		"CERROJO_MFA_WEBAUTHN_ORIGINS":         "https://example.co/login",
+		"CERROJO_SMS_PROVIDER":                 "carrier-pigeon",
 	}
 	for env, value := range bad {
 		if _, _, err := Load("", envOf(map[string]string{env: value})); err == nil ||
@@ -325,7 +338,22 @@ func TestCapabilitySettings(t *testing.T) {
 			t.Errorf("%s=%s: got %v, want an error naming it", env, value, err)
 		}
 	}
-	_, _, err := Load("", envOf(map[string]string{"CERROJO_SESSIONS_IDLE_TIMEOUT": "48h",
+	_, _, err := Load("", envOf(map[string]string{"CERROJO_SMS_PROVIDER": "http"}))
+	if err == nil || !strings.Contains(err.Error(), "sms.http.url") {
+		t.Errorf("http provider without a URL: got %v", err)
+	}
+	_, _, err = Load("", envOf(map[string]string{"CERROJO_SMS_PROVIDER": "http",
+		"CERROJO_SMS_HTTP_URL": "https://sms.example.co/send", "CERROJO_SMS_HTTP_TOKEN": "t",
+		"CERROJO_SMS_HTTP_USERNAME": "u"}))
+	if err == nil || !strings.Contains(err.Error(), "alternatives") || strings.Contains(err.Error(), "=t") {
+		t.Errorf("token and basic auth together: got %v", err)
+	}
+	cfg, _, err := Load("", envOf(map[string]string{"CERROJO_MFA_REQUIRED_ROLES": " admin ,vendor_owner,",
+		"CERROJO_MFA_WEBAUTHN_ORIGINS": "https://example.co, https://vendedores.example.co"}))
+	if err != nil || !slices.Equal(List(cfg.MFA.RequiredRoles), []string{"admin", "vendor_owner"}) {
+		t.Errorf("valid MFA lists: got %v, %q", err, List(cfg.MFA.RequiredRoles))
+	}
+	_, _, err = Load("", envOf(map[string]string{"CERROJO_SESSIONS_IDLE_TIMEOUT": "48h",
 		"CERROJO_SESSIONS_ABSOLUTE_TIMEOUT": "24h"}))
 	if err == nil || !strings.Contains(err.Error(), "must not exceed sessions.absolute_timeout") {
 		t.Errorf("idle above absolute: got %v", err)

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,19 @@ func applyProfile(c *Config, explicit map[string]string) {
 	set("password.min_length", func() { c.Password.MinLength = 12 })
 	// PCI DSS v4.0.1 8.2.8: 15 minutes idle for administrative access.
 	set("sessions.admin_idle_timeout", func() { c.Sessions.AdminIdleTimeout = Duration(15 * time.Minute) })
+	// PCI DSS v4.0.1 8.4.1: MFA for all non-console administrative access.
+	set("mfa.required_roles", func() { c.MFA.RequiredRoles = "admin,super_admin" })
+}
+
+// List splits a comma-separated setting into its trimmed, non-empty items.
+func List(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // durationKey is a duration setting and its allowed range.
@@ -105,6 +119,10 @@ func (c Config) validateCapabilities() []error {
 		{"password.argon2_parallelism", "CERROJO_PASSWORD_ARGON2_PARALLELISM", p.Argon2Parallelism, 1, 16},
 		{"password.max_concurrent", "CERROJO_PASSWORD_MAX_CONCURRENT", p.MaxConcurrent, 0, 1024},
 		{"sessions.max_per_user", "CERROJO_SESSIONS_MAX_PER_USER", s.MaxPerUser, 0, 1000},
+		// Past 20 guesses per window the limit no longer protects a
+		// six-digit code for long.
+		{"mfa.max_failures", "CERROJO_MFA_MAX_FAILURES", c.MFA.MaxFailures, 1, 20},
+		{"sms.http.max_attempts", "CERROJO_SMS_HTTP_MAX_ATTEMPTS", c.SMS.HTTP.MaxAttempts, 1, 10},
 	})...)
 	errs = append(errs, checkDurations([]durationKey{
 		{"accounts.lockout_window", "CERROJO_ACCOUNTS_LOCKOUT_WINDOW", a.LockoutWindow, time.Minute, day, false},
@@ -122,7 +140,16 @@ func (c Config) validateCapabilities() []error {
 		// 5 minutes would leave a revoked role honoured for too long.
 		{"authz.bindings_max_age", "CERROJO_AUTHZ_BINDINGS_MAX_AGE", c.Authz.BindingsMaxAge, 0, 5 * time.Minute, true},
 		{"authz.policy_max_age", "CERROJO_AUTHZ_POLICY_MAX_AGE", c.Authz.PolicyMaxAge, time.Second, time.Hour, false},
+		// OWASP ASVS 5.0 7.5: long enough to finish a task, short enough
+		// that an unattended session cannot change credentials.
+		{"mfa.step_up_max_age", "CERROJO_MFA_STEP_UP_MAX_AGE", c.MFA.StepUpMaxAge, time.Minute, time.Hour, false},
+		{"mfa.failure_window", "CERROJO_MFA_FAILURE_WINDOW", c.MFA.FailureWindow, time.Minute, day, false},
+		// NIST SP 800-63B 5.1.3.1 / the issue: an out-of-band code lives at
+		// most 10 minutes.
+		{"mfa.code_ttl", "CERROJO_MFA_CODE_TTL", c.MFA.CodeTTL, time.Minute, 10 * time.Minute, false},
+		{"sms.http.timeout", "CERROJO_SMS_HTTP_TIMEOUT", c.SMS.HTTP.Timeout, time.Second, time.Minute, false},
 	})...)
+	errs = append(errs, c.validateMFA()...)
 	if s.IdleTimeout > s.AbsoluteTimeout {
 		bad("sessions.idle_timeout", "CERROJO_SESSIONS_IDLE_TIMEOUT", s.IdleTimeout.String(),
 			"must not exceed sessions.absolute_timeout ("+s.AbsoluteTimeout.String()+")")
@@ -168,7 +195,79 @@ func (c Config) validatePCIDSS() []error {
 		forbid("sessions.admin_idle_timeout", "CERROJO_SESSIONS_ADMIN_IDLE_TIMEOUT",
 			c.Sessions.AdminIdleTimeout.String(), "15m or less (requirement 8.2.8)")
 	}
+	roles := List(c.MFA.RequiredRoles)
+	admins := slices.Contains(roles, "admin") && slices.Contains(roles, "super_admin")
+	if !c.MFA.Required && !admins {
+		forbid("mfa.required_roles", "CERROJO_MFA_REQUIRED_ROLES", c.MFA.RequiredRoles,
+			"admin and super_admin among them, or mfa.required (requirement 8.4.1)")
+	}
 	return errs
+}
+
+// validateMFA checks the second-factor and text-message settings.
+func (c Config) validateMFA() []error {
+	var errs []error
+	bad := func(path, env, value, reason string) {
+		errs = append(errs, &KeyError{Key: path, Env: env, Value: value, Reason: reason})
+	}
+	for _, r := range List(c.MFA.RequiredRoles) {
+		if !isRoleName(r) {
+			bad("mfa.required_roles", "CERROJO_MFA_REQUIRED_ROLES", c.MFA.RequiredRoles,
+				"must be a comma-separated list of role names such as admin,super_admin")
+			break
+		}
+	}
+	if strings.ContainsRune(c.MFA.Issuer, ':') || len(c.MFA.Issuer) > 64 {
+		bad("mfa.issuer", "CERROJO_MFA_ISSUER", c.MFA.Issuer,
+			"must be at most 64 bytes without a colon (authenticator apps split labels on it)")
+	}
+	id := c.MFA.WebAuthnRPID
+	if id != "" && (strings.ContainsAny(id, ":/ ") || !strings.Contains(id, ".") && id != "localhost") {
+		bad("mfa.webauthn_rp_id", "CERROJO_MFA_WEBAUTHN_RP_ID", id,
+			"must be a domain name such as example.co, without scheme or port")
+	}
+	for _, o := range List(c.MFA.WebAuthnOrigins) {
+		if err := checkBaseURL(o, true); err != "" || strings.Count(o, "/") > 2 {
+			bad("mfa.webauthn_origins", "CERROJO_MFA_WEBAUTHN_ORIGINS", c.MFA.WebAuthnOrigins,
+				"must be a comma-separated list of origins such as https://example.co")
+			break
+		}
+	}
+
+	switch c.SMS.Provider {
+	case "outbox":
+	case "http":
+		h := c.SMS.HTTP
+		if h.URL == "" {
+			bad("sms.http.url", "CERROJO_SMS_HTTP_URL", "", "is required when sms.provider is http")
+		} else if err := checkBaseURL(h.URL, false); err != "" {
+			bad("sms.http.url", "CERROJO_SMS_HTTP_URL", h.URL, err)
+		}
+		if h.Token != "" && (h.Username != "" || h.Password != "") {
+			bad("sms.http.token", "CERROJO_SMS_HTTP_TOKEN", h.Token.String(),
+				"and sms.http.username/password are alternatives; set one")
+		}
+	default:
+		bad("sms.provider", "CERROJO_SMS_PROVIDER", c.SMS.Provider, "must be outbox or http")
+	}
+	if c.SMS.OutboxMaxBytes < 1<<10 {
+		bad("sms.outbox_max_bytes", "CERROJO_SMS_OUTBOX_MAX_BYTES",
+			strconv.FormatInt(c.SMS.OutboxMaxBytes, 10), "must be at least 1024")
+	}
+	return errs
+}
+
+// isRoleName reports whether s looks like a policy role name.
+func isRoleName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' && r != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // checkBaseURL returns why s is not an acceptable base URL, or "". Plain

@@ -30,12 +30,23 @@ const (
 	PurposeEnroll Purpose = "enroll"
 )
 
+func (p Purpose) ttl() time.Duration {
+	if p == PurposeEnroll {
+		return EnrollTTL
+	}
+	return ChallengeTTL
+}
+
 // Bounds of a challenge, each with its reason.
 const (
 	// ChallengeTTL is how long a person has to produce the second factor:
 	// long enough to find a phone, short enough that a stolen token is
-	// soon worthless. Enrolment gets the same time.
+	// soon worthless.
 	ChallengeTTL = 5 * time.Minute
+	// EnrollTTL is how long an enrolment challenge lasts: installing an
+	// authenticator app or finding a security key takes longer than using
+	// one.
+	EnrollTTL = 15 * time.Minute
 	// MaxChallengeAttempts caps wrong answers to one challenge. Past it the
 	// person signs in with the password again, which counts toward lockout.
 	MaxChallengeAttempts = 5
@@ -97,7 +108,7 @@ func (c *Challenges) Create(ctx context.Context, userID string, p Purpose, amr [
 	}
 	now := c.Clock.Now().UTC()
 	ch := Challenge{ID: "chl_" + base64.RawURLEncoding.EncodeToString(idb), UserID: userID,
-		Purpose: p, AMR: amr, AuthTime: authTime.UTC(), ExpiresAt: now.Add(ChallengeTTL)}
+		Purpose: p, AMR: amr, AuthTime: authTime.UTC(), ExpiresAt: now.Add(p.ttl())}
 	token := challengePrefix + base64.RawURLEncoding.EncodeToString(secret)
 	_, err = c.DB.ExecContext(ctx, c.DB.Rebind(`INSERT INTO login_challenges (id, token_hash,
 		user_id, purpose, amr, auth_time, attempts, created_at, expires_at)

@@ -1,8 +1,26 @@
-// Package login is the password sign-in endpoint: it checks the password
-// with package accounts and, when it is right, starts a session with
-// package sessions. Multi-factor authentication will slot in between the
-// two: a correct password for an account with a factor will answer with a
-// challenge instead of a session.
+// Package login is how a person proves who they are over HTTP: the
+// password, the second factor that follows it, passkeys with no password,
+// the restricted enrolment of a first factor that policy demands, step-up
+// before sensitive operations, and the management of one's own factors.
+// It composes packages accounts (passwords, lockout), mfa (TOTP, recovery,
+// email and text codes), passkeys (WebAuthn) and sessions; it keeps only
+// the sign-in challenges between the first and the second step.
+//
+// Guarantees:
+//   - A correct password never yields a session for a person who holds a
+//     second factor: the answer is a challenge, single use, valid
+//     ChallengeTTL, that only the factor completes (NIST SP 800-63B
+//     AAL2).
+//   - A person whom policy obliges to hold a factor and holds none gets
+//     only an enrolment challenge, which reaches no API but enrolment
+//     (PCI DSS v4.0.1 8.4.1); enrolling completes the sign-in.
+//   - Wrong codes count toward the factor's limit, the challenge's
+//     attempts and the account's lockout together.
+//   - Tokens carry acr ("pwd" or "mfa") and amr (RFC 8176: pwd, otp, hwk,
+//     swk, user, sms, mail).
+//   - Sensitive operations demand an authentication within the step-up
+//     window, with a second factor for people who hold one, and answer
+//     401 step_up_required (RFC 9470) otherwise.
 package login
 
 import (
@@ -11,21 +29,46 @@ import (
 	"time"
 
 	"github.com/cerrojo/cerrojo/internal/accounts"
+	"github.com/cerrojo/cerrojo/internal/clock"
 	"github.com/cerrojo/cerrojo/internal/httpx"
+	"github.com/cerrojo/cerrojo/internal/mfa"
+	"github.com/cerrojo/cerrojo/internal/passkeys"
 	"github.com/cerrojo/cerrojo/internal/sessions"
 )
 
-// Handlers serves sign-in and sign-out.
+// Handlers serves sign-in, second factors, step-up and sign-out.
 type Handlers struct {
-	Accounts *accounts.Service
-	Sessions *sessions.Service
+	Accounts   *accounts.Service
+	Sessions   *sessions.Service
+	MFA        *mfa.Service
+	Passkeys   *passkeys.Service
+	Challenges *Challenges
+	Policy     Policy
+	Clock      clock.Clock
 }
 
-// Routes registers the public routes. logout must sit behind the session
-// middleware; the caller passes it wrapped.
+// Routes registers the public routes; requireSession guards those that
+// act on the caller's own session.
 func (h *Handlers) Routes(r *httpx.Router, requireSession func(http.Handler) http.Handler) {
 	r.HandleFunc("POST /v1/auth/login", h.login)
 	r.Handle("POST /v1/auth/logout", requireSession(httpx.HandlerFunc(h.logout)))
+
+	r.HandleFunc("POST /v1/auth/mfa/verify", h.verify)
+	r.HandleFunc("POST /v1/auth/mfa/passkey-options", h.challengePasskeyOptions)
+	r.HandleFunc("POST /v1/auth/mfa/send-code", h.challengeSendCode)
+	r.HandleFunc("POST /v1/auth/mfa/enroll/totp", h.enrollTOTP)
+	r.HandleFunc("POST /v1/auth/mfa/enroll/totp/activate", h.enrollTOTPActivate)
+	r.HandleFunc("POST /v1/auth/mfa/enroll/passkey-options", h.enrollPasskeyOptions)
+	r.HandleFunc("POST /v1/auth/mfa/enroll/passkey", h.enrollPasskey)
+
+	r.HandleFunc("POST /v1/auth/passkey/options", h.passkeyOptions)
+	r.HandleFunc("POST /v1/auth/passkey", h.passkeyLogin)
+
+	r.Handle("POST /v1/auth/step-up", requireSession(httpx.HandlerFunc(h.stepUp)))
+	r.Handle("POST /v1/auth/step-up/passkey-options",
+		requireSession(httpx.HandlerFunc(h.stepUpPasskeyOptions)))
+	r.Handle("POST /v1/auth/step-up/send-code",
+		requireSession(httpx.HandlerFunc(h.stepUpSendCode)))
 }
 
 type loginRequest struct {
@@ -39,25 +82,47 @@ type TokenResponse struct {
 	AccessToken           string `json:"access_token"`
 	TokenType             string `json:"token_type"`
 	ExpiresIn             int64  `json:"expires_in"`
-	RefreshToken          string `json:"refresh_token"`
-	RefreshTokenExpiresIn int64  `json:"refresh_token_expires_in"`
+	RefreshToken          string `json:"refresh_token,omitempty"`
+	RefreshTokenExpiresIn int64  `json:"refresh_token_expires_in,omitempty"`
 	SessionID             string `json:"session_id"`
 	// MustChangePassword asks the client to send the person to change
 	// their password before anything else.
 	MustChangePassword bool               `json:"must_change_password,omitempty"`
 	User               *accounts.UserJSON `json:"user,omitempty"`
+	// RecoveryCodes are shown once, when enrolling a first factor made
+	// them.
+	RecoveryCodes []string `json:"recovery_codes,omitempty"`
 }
 
 // NewTokenResponse renders issued tokens as of now.
 func NewTokenResponse(is sessions.Issued, now time.Time) TokenResponse {
-	return TokenResponse{
-		AccessToken:           is.AccessToken,
-		TokenType:             "Bearer",
-		ExpiresIn:             int64(is.AccessExpiresAt.Sub(now).Round(time.Second) / time.Second),
-		RefreshToken:          is.RefreshToken,
-		RefreshTokenExpiresIn: int64(is.RefreshExpiresAt.Sub(now).Round(time.Second) / time.Second),
-		SessionID:             is.Session.ID,
+	out := TokenResponse{
+		AccessToken: is.AccessToken,
+		TokenType:   "Bearer",
+		ExpiresIn:   int64(is.AccessExpiresAt.Sub(now).Round(time.Second) / time.Second),
+		SessionID:   is.Session.ID,
 	}
+	if is.RefreshToken != "" {
+		out.RefreshToken = is.RefreshToken
+		out.RefreshTokenExpiresIn = int64(is.RefreshExpiresAt.Sub(now).Round(time.Second) /
+			time.Second)
+	}
+	return out
+}
+
+// ChallengeResponse is the answer to a right password when a second step
+// is needed: either a factor (MFARequired) or, for a person whom policy
+// obliges to hold one, the enrolment of a first factor
+// (EnrollmentRequired).
+type ChallengeResponse struct {
+	MFARequired        bool   `json:"mfa_required,omitempty"`
+	EnrollmentRequired bool   `json:"mfa_enrollment_required,omitempty"`
+	MFAToken           string `json:"mfa_token"`
+	ExpiresIn          int64  `json:"expires_in"`
+	// Factors are the ways to answer an MFA challenge.
+	Factors []FactorOption `json:"factors,omitempty"`
+	// Enroll lists the kinds of factor an enrolment challenge accepts.
+	Enroll []string `json:"enroll,omitempty"`
 }
 
 func (h *Handlers) login(w http.ResponseWriter, r *http.Request) error {
@@ -71,8 +136,62 @@ func (h *Handlers) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return accounts.Problem(r, err)
 	}
-	is, err := h.Sessions.Create(r.Context(), sessions.CreateInput{UserID: res.User.ID,
-		ACR: "pwd", AMR: []string{"pwd"}}, sessions.Meta(m))
+	return h.afterFirstFactor(w, r, res.User, []string{"pwd"}, h.Clock.Now(),
+		res.MustChangePassword)
+}
+
+// afterFirstFactor decides what a person who passed a first factor gets:
+// a challenge for the second, an enrolment challenge, or a session.
+func (h *Handlers) afterFirstFactor(w http.ResponseWriter, r *http.Request, u accounts.User,
+	amr []string, authTime time.Time, mustChange bool) error {
+	ctx := r.Context()
+	st, err := h.standingOf(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if st.any() {
+		token, ch, err := h.Challenges.Create(ctx, u.ID, PurposeVerify, amr, authTime)
+		if err != nil {
+			return err
+		}
+		return httpx.WriteJSON(w, http.StatusOK, ChallengeResponse{MFARequired: true,
+			MFAToken: token, ExpiresIn: h.secondsUntil(ch.ExpiresAt), Factors: st.options()})
+	}
+	must, err := h.mustHaveFactor(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if must {
+		token, ch, err := h.Challenges.Create(ctx, u.ID, PurposeEnroll, amr, authTime)
+		if err != nil {
+			return err
+		}
+		return httpx.WriteJSON(w, http.StatusOK, ChallengeResponse{EnrollmentRequired: true,
+			MFAToken: token, ExpiresIn: h.secondsUntil(ch.ExpiresAt),
+			Enroll: []string{"totp", "passkey"}})
+	}
+	return h.startSession(w, r, u, amr, authTime, mustChange, false)
+}
+
+func (h *Handlers) secondsUntil(t time.Time) int64 {
+	return int64(t.Sub(h.Clock.Now()).Round(time.Second) / time.Second)
+}
+
+// startSession creates the session of a complete sign-in and answers with
+// its tokens. With firstFactor, the sign-in just enrolled the person's
+// first factor: the answer brings their first recovery codes, made once
+// the session exists so that a refused sign-in leaves no unseen set.
+func (h *Handlers) startSession(w http.ResponseWriter, r *http.Request, u accounts.User,
+	amr []string, authTime time.Time, mustChange, firstFactor bool) error {
+	acr := "pwd"
+	if len(amr) >= 2 {
+		acr = "mfa"
+	}
+	if err := h.Accounts.SignInCompleted(r.Context(), u.ID); err != nil {
+		return err
+	}
+	is, err := h.Sessions.Create(r.Context(), sessions.CreateInput{UserID: u.ID, ACR: acr,
+		AMR: amr, AuthTime: authTime}, sessions.Meta(accounts.MetaOf(r)))
 	if errors.Is(err, sessions.ErrSessionLimit) {
 		return httpx.NewProblem(http.StatusConflict, "session_limit",
 			"you have as many active sessions as allowed; end one first")
@@ -80,11 +199,17 @@ func (h *Handlers) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-
-	out := NewTokenResponse(is, time.Now())
-	out.MustChangePassword = res.MustChangePassword
-	u := res.User.JSON()
-	out.User = &u
+	out := NewTokenResponse(is, h.Clock.Now())
+	out.MustChangePassword = mustChange
+	if firstFactor {
+		out.RecoveryCodes, err = h.firstRecoveryCodes(r.Context(), u.ID, accounts.MetaOf(r))
+		if err != nil {
+			return err
+		}
+		noStore(w)
+	}
+	uj := u.JSON()
+	out.User = &uj
 	return httpx.WriteJSON(w, http.StatusOK, out)
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/cerrojo/cerrojo/internal/passkeys/passkeytest"
 	"github.com/cerrojo/cerrojo/internal/storage"
 	"github.com/cerrojo/cerrojo/internal/storage/storagetest"
 )
@@ -12,14 +13,14 @@ func TestSignCounter(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
-		a := newAuthenticator(t)
-		a.counter = 1
+		a := passkeytest.New(t, testOrigin)
+		a.Counter = 1
 		c := f.register(t, "usr_ana", a)
 		if got := f.stored(t, "usr_ana", c.ID).SignCount; got != 1 {
 			t.Fatalf("stored counter after registration: got %d, want 1", got)
 		}
 
-		f.mustLogin(t, "usr_ana", a, withCounter(5))
+		f.mustLogin(t, "usr_ana", a, passkeytest.WithCounter(5))
 		for _, tc := range []struct {
 			name    string
 			counter uint32
@@ -30,7 +31,7 @@ func TestSignCounter(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				warnings := len(f.records(t, "mfa.passkey.clone_warning"))
-				_, err := f.login(t, "", a, withCounter(tc.counter))
+				_, err := f.login(t, "", a, passkeytest.WithCounter(tc.counter))
 				wantErr(t, err, ErrCloned)
 				wantErr(t, err, ErrRejected)
 				recs := f.records(t, "mfa.passkey.clone_warning")
@@ -44,7 +45,7 @@ func TestSignCounter(t *testing.T) {
 			})
 		}
 
-		f.mustLogin(t, "usr_ana", a, withCounter(6))
+		f.mustLogin(t, "usr_ana", a, passkeytest.WithCounter(6))
 		if got := f.stored(t, "usr_ana", c.ID).SignCount; got != 6 {
 			t.Errorf("stored counter: got %d, want 6", got)
 		}
@@ -55,7 +56,7 @@ func TestZeroCounterAccepted(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
-		a := newAuthenticator(t) // counter stays 0, as synced passkeys do
+		a := passkeytest.New(t, testOrigin) // counter stays 0, as synced passkeys do
 		c := f.register(t, "usr_ana", a)
 		for i := range 3 {
 			if _, err := f.login(t, "usr_ana", a); err != nil {
@@ -75,8 +76,8 @@ func TestConcurrentLoginsCannotReuseACounter(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
-		a := newAuthenticator(t)
-		a.counter = 1
+		a := passkeytest.New(t, testOrigin)
+		a.Counter = 1
 		c := f.register(t, "usr_ana", a)
 
 		// Copies of one key answer several ceremonies with the same counter
@@ -89,7 +90,7 @@ func TestConcurrentLoginsCannotReuseACounter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids[i], resps[i] = id, a.get(t, opts, withCounter(2))
+			ids[i], resps[i] = id, a.Get(t, opts, passkeytest.WithCounter(2))
 		}
 		errs := make(chan error, copies)
 		for i := range copies {
@@ -124,9 +125,9 @@ func TestRecordUseRechecksTheCounter(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
-		a := newAuthenticator(t)
+		a := passkeytest.New(t, testOrigin)
 		c := f.register(t, "usr_ana", a)
-		f.mustLogin(t, "usr_ana", a, withCounter(7))
+		f.mustLogin(t, "usr_ana", a, passkeytest.WithCounter(7))
 
 		// What a login verified against records read before another
 		// login stored counter 7: only the UPDATE can tell.

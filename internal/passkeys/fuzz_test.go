@@ -9,6 +9,7 @@ import (
 
 	"github.com/cerrojo/cerrojo/internal/audit"
 	"github.com/cerrojo/cerrojo/internal/clock"
+	"github.com/cerrojo/cerrojo/internal/passkeys/passkeytest"
 	"github.com/cerrojo/cerrojo/internal/storage/storagetest"
 )
 
@@ -38,14 +39,14 @@ func (r *checkingRecorder) Record(_ context.Context, e audit.Event) (*audit.Reco
 
 // fuzzSeeds are a's genuine responses (for another challenge) and near
 // misses.
-func fuzzSeeds(f *testing.F, a *softAuthenticator, create bool) {
+func fuzzSeeds(f *testing.F, a *passkeytest.Authenticator, create bool) {
 	opts := []byte(`{"challenge":"AAAAAAAAAAAAAAAAAAAAAA","rp":{"id":"cuenta.ejemplo.co"},` +
 		`"rpId":"cuenta.ejemplo.co","user":{"id":"dXNyX2FuYQ"}}`)
 	var valid []byte
 	if create {
-		valid = a.create(f, opts)
+		valid = a.Create(f, opts)
 	} else {
-		valid = a.get(f, opts)
+		valid = a.Get(f, opts)
 	}
 	f.Add(valid)
 	f.Add(valid[:len(valid)/2])
@@ -57,7 +58,7 @@ func fuzzSeeds(f *testing.F, a *softAuthenticator, create bool) {
 
 // newFuzzService is a service over SQLite with one account, usr_ana,
 // holding one passkey, whose authenticator it returns.
-func newFuzzService(f testing.TB) (*Service, *checkingRecorder, *softAuthenticator) {
+func newFuzzService(f testing.TB) (*Service, *checkingRecorder, *passkeytest.Authenticator) {
 	db := storagetest.SQLite(f)
 	addUser(f, db, "usr_ana")
 	rec := &checkingRecorder{}
@@ -66,7 +67,7 @@ func newFuzzService(f testing.TB) (*Service, *checkingRecorder, *softAuthenticat
 	if err != nil {
 		f.Fatal(err)
 	}
-	a := newAuthenticator(f)
+	a := passkeytest.New(f, testOrigin)
 	fx := &fixture{svc: svc, db: db}
 	fx.register(f, "usr_ana", a)
 	return svc, rec, a
@@ -113,7 +114,7 @@ func FuzzFinishLogin(f *testing.F) {
 // panics nor stores a passkey nor fails with an internal error.
 func FuzzFinishRegistration(f *testing.F) {
 	svc, rec, a := newFuzzService(f)
-	fuzzSeeds(f, newAuthenticator(f), true)
+	fuzzSeeds(f, passkeytest.New(f, testOrigin), true)
 	fuzzSeeds(f, a, true) // already registered
 
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -141,8 +142,8 @@ func FuzzFinishRegistration(f *testing.F) {
 // response either decodes or fails with ErrMalformed, never both and
 // never a panic.
 func FuzzParse(f *testing.F) {
-	a := newAuthenticator(f)
-	a.userHandle = []byte("usr_ana")
+	a := passkeytest.New(f, testOrigin)
+	a.UserHandle = []byte("usr_ana")
 	fuzzSeeds(f, a, true)
 	fuzzSeeds(f, a, false)
 	f.Fuzz(func(t *testing.T, data []byte) {

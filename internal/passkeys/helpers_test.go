@@ -10,6 +10,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/audit"
 	"github.com/cerrojo/cerrojo/internal/clock"
 	"github.com/cerrojo/cerrojo/internal/keyring"
+	"github.com/cerrojo/cerrojo/internal/passkeys/passkeytest"
 	"github.com/cerrojo/cerrojo/internal/storage"
 	"github.com/cerrojo/cerrojo/internal/storage/storagetest"
 )
@@ -59,14 +60,14 @@ func addUser(t testing.TB, db *storage.DB, id string) {
 }
 
 // register adds a's credential to userID's account.
-func (f *fixture) register(t testing.TB, userID string, a *softAuthenticator,
-	mods ...mod) Credential {
+func (f *fixture) register(t testing.TB, userID string, a *passkeytest.Authenticator,
+	mods ...passkeytest.Mod) Credential {
 	t.Helper()
 	id, opts, err := f.svc.BeginRegistration(ctx, userID)
 	if err != nil {
 		t.Fatalf("begin registration: %v", err)
 	}
-	c, err := f.svc.FinishRegistration(ctx, userID, id, a.create(t, opts, mods...), "Mi llave",
+	c, err := f.svc.FinishRegistration(ctx, userID, id, a.Create(t, opts, mods...), "Mi llave",
 		meta)
 	if err != nil {
 		t.Fatalf("finish registration: %v", err)
@@ -75,31 +76,31 @@ func (f *fixture) register(t testing.TB, userID string, a *softAuthenticator,
 }
 
 // tryRegister runs a registration and returns FinishRegistration's error.
-func (f *fixture) tryRegister(t testing.TB, userID string, a *softAuthenticator,
-	mods ...mod) error {
+func (f *fixture) tryRegister(t testing.TB, userID string, a *passkeytest.Authenticator,
+	mods ...passkeytest.Mod) error {
 	t.Helper()
 	id, opts, err := f.svc.BeginRegistration(ctx, userID)
 	if err != nil {
 		t.Fatalf("begin registration: %v", err)
 	}
-	_, err = f.svc.FinishRegistration(ctx, userID, id, a.create(t, opts, mods...), "", meta)
+	_, err = f.svc.FinishRegistration(ctx, userID, id, a.Create(t, opts, mods...), "", meta)
 	return err
 }
 
 // login signs in with a; userID "" makes it a discoverable login.
-func (f *fixture) login(t testing.TB, userID string, a *softAuthenticator,
-	mods ...mod) (Result, error) {
+func (f *fixture) login(t testing.TB, userID string, a *passkeytest.Authenticator,
+	mods ...passkeytest.Mod) (Result, error) {
 	t.Helper()
 	id, opts, err := f.svc.BeginLogin(ctx, userID)
 	if err != nil {
 		t.Fatalf("begin login: %v", err)
 	}
-	return f.svc.FinishLogin(ctx, id, a.get(t, opts, mods...), meta)
+	return f.svc.FinishLogin(ctx, id, a.Get(t, opts, mods...), meta)
 }
 
 // mustLogin signs in with a and fails the test on an error.
-func (f *fixture) mustLogin(t testing.TB, userID string, a *softAuthenticator,
-	mods ...mod) Result {
+func (f *fixture) mustLogin(t testing.TB, userID string, a *passkeytest.Authenticator,
+	mods ...passkeytest.Mod) Result {
 	t.Helper()
 	res, err := f.login(t, userID, a, mods...)
 	if err != nil {
@@ -132,6 +133,14 @@ func (f *fixture) stored(t testing.TB, userID, id string) record {
 	}
 	t.Fatalf("passkey %s of %s not stored", id, userID)
 	return record{}
+}
+
+// modsOf is m alone, or nothing when m is nil.
+func modsOf(m passkeytest.Mod) []passkeytest.Mod {
+	if m == nil {
+		return nil
+	}
+	return []passkeytest.Mod{m}
 }
 
 func wantErr(t testing.TB, got, want error) {

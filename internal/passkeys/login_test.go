@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cerrojo/cerrojo/internal/passkeys/passkeytest"
 	"github.com/cerrojo/cerrojo/internal/storage"
 	"github.com/cerrojo/cerrojo/internal/storage/storagetest"
 )
@@ -13,16 +14,17 @@ func TestLoginOptions(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
-		a := newAuthenticator(t)
+		a := passkeytest.New(t, testOrigin)
 		f.register(t, "usr_ana", a)
 
 		_, opts, err := f.svc.BeginLogin(ctx, "usr_ana")
 		if err != nil {
 			t.Fatal(err)
 		}
-		o := readOptions(t, opts)
+		o := passkeytest.ReadOptions(t, opts)
 		if o.RPID != testRPID || len(o.Allow) != 1 ||
-			o.Allow[0].ID != b64.EncodeToString(a.credID) || o.UserVerification != "preferred" {
+			o.Allow[0].ID != passkeytest.B64.EncodeToString(a.CredID) ||
+			o.UserVerification != "preferred" {
 			t.Errorf("second-factor options: %s", opts)
 		}
 
@@ -30,7 +32,7 @@ func TestLoginOptions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		o = readOptions(t, opts)
+		o = passkeytest.ReadOptions(t, opts)
 		if o.RPID != testRPID || len(o.Allow) != 0 || o.UserVerification != "required" {
 			t.Errorf("discoverable options: %s", opts)
 		}
@@ -42,65 +44,68 @@ func TestLoginRefusals(t *testing.T) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
 		addUser(t, db, "usr_eve")
-		ana := newAuthenticator(t)
-		ana.counting = true
+		ana := passkeytest.New(t, testOrigin)
+		ana.Counting = true
 		c := f.register(t, "usr_ana", ana)
-		eve := newAuthenticator(t)
+		eve := passkeytest.New(t, testOrigin)
 		f.register(t, "usr_eve", eve)
-		stranger := newAuthenticator(t)
-		stranger.userHandle = []byte("usr_ana")
+		stranger := passkeytest.New(t, testOrigin)
+		stranger.UserHandle = []byte("usr_ana")
+		zeros := passkeytest.B64.EncodeToString(make([]byte, 32)) // a challenge never issued
 
 		for _, tc := range []struct {
 			name   string
 			userID string
-			a      *softAuthenticator
-			mods   []mod
-			reason string // in the audited reason
+			a      *passkeytest.Authenticator
+			mod    passkeytest.Mod // nil for none
+			reason string          // in the audited reason
 		}{
 			{"refuses another origin", "usr_ana", ana,
-				[]mod{withOrigin("https://evil.example")}, "origin"},
+				passkeytest.WithOrigin("https://evil.example"), "origin"},
 			{"refuses a sibling subdomain origin", "usr_ana", ana,
-				[]mod{withOrigin("https://tienda.ejemplo.co")}, "origin"},
+				passkeytest.WithOrigin("https://tienda.ejemplo.co"), "origin"},
 			{"refuses another RP ID hash", "usr_ana", ana,
-				[]mod{withRPID("evil.example")}, "authenticator response"},
+				passkeytest.WithRPID("evil.example"), "authenticator response"},
 			{"refuses the parent domain's RP ID hash", "usr_ana", ana,
-				[]mod{withRPID("ejemplo.co")}, "authenticator response"},
+				passkeytest.WithRPID("ejemplo.co"), "authenticator response"},
 			{"refuses a create ceremony type", "usr_ana", ana,
-				[]mod{withType("webauthn.create")}, "ceremony type"},
+				passkeytest.WithType("webauthn.create"), "ceremony type"},
 			{"refuses another challenge", "usr_ana", ana,
-				[]mod{withChallenge(b64.EncodeToString(make([]byte, 32)))}, "challenge"},
+				passkeytest.WithChallenge(zeros), "challenge"},
 			{"refuses a cross-origin request", "usr_ana", ana,
-				[]mod{withCrossOrigin()}, "cross origin"},
+				passkeytest.WithCrossOrigin(), "cross origin"},
 			{"refuses a signature by another key", "usr_ana", ana,
-				[]mod{withSigner(eve.key)}, "signature"},
+				passkeytest.WithSigner(eve.Key), "signature"},
 			{"refuses without user presence", "usr_ana", ana,
-				[]mod{withFlags(0, flagUP)}, "authenticator response"},
+				passkeytest.WithFlags(0, passkeytest.FlagUP), "authenticator response"},
 			{"refuses a backup-eligibility change", "usr_ana", ana,
-				[]mod{withFlags(flagBE, 0)}, "Backup Eligible flag inconsistency"},
+				passkeytest.WithFlags(passkeytest.FlagBE, 0),
+				"Backup Eligible flag inconsistency"},
 			{"refuses backup state without eligibility", "usr_ana", ana,
-				[]mod{withFlags(flagBS, 0)}, "Backup State Flag"},
+				passkeytest.WithFlags(passkeytest.FlagBS, 0), "Backup State Flag"},
 			{"refuses a user handle of another account", "usr_ana", ana,
-				[]mod{withUserHandle([]byte("usr_eve"))}, "User handle and User ID do not match"},
+				passkeytest.WithUserHandle([]byte("usr_eve")),
+				"User handle and User ID do not match"},
 			{"refuses another account's passkey as second factor", "usr_ana", eve,
 				nil, "not owned by the user"},
 			{"refuses another account's passkey under this user handle", "", eve,
-				[]mod{withUserHandle([]byte("usr_ana"))}, "Unable to find the credential"},
+				passkeytest.WithUserHandle([]byte("usr_ana")), "Unable to find the credential"},
 			{"refuses this passkey under another user handle", "", ana,
-				[]mod{withUserHandle([]byte("usr_eve"))}, "Unable to find the credential"},
+				passkeytest.WithUserHandle([]byte("usr_eve")), "Unable to find the credential"},
 			{"refuses an unknown user handle", "", ana,
-				[]mod{withUserHandle([]byte("usr_nadie"))}, "Failed to lookup"},
+				passkeytest.WithUserHandle([]byte("usr_nadie")), "Failed to lookup"},
 			{"refuses a discoverable login without a user handle", "", ana,
-				[]mod{withUserHandle(nil)}, "blank User Handle"},
+				passkeytest.WithUserHandle(nil), "blank User Handle"},
 			{"refuses an unregistered credential", "", stranger,
 				nil, "Unable to find the credential"},
 			{"refuses a discoverable login without user verification", "", ana,
-				[]mod{withFlags(0, flagUV)}, "authenticator response"},
+				passkeytest.WithFlags(0, passkeytest.FlagUV), "authenticator response"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				before := f.stored(t, "usr_ana", c.ID)
 				failures := len(f.records(t, "mfa.passkey.use"))
 
-				_, err := f.login(t, tc.userID, tc.a, tc.mods...)
+				_, err := f.login(t, tc.userID, tc.a, modsOf(tc.mod)...)
 				wantErr(t, err, ErrRejected)
 
 				after := f.stored(t, "usr_ana", c.ID)
@@ -129,15 +134,15 @@ func TestAuthenticatorDataShapes(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
-		a := newAuthenticator(t)
+		a := passkeytest.New(t, testOrigin)
 		f.register(t, "usr_ana", a)
 
 		// The extension-data flag without extension data: the
 		// authenticator data does not decode.
-		_, err := f.login(t, "usr_ana", a, withFlags(flagED, 0))
+		_, err := f.login(t, "usr_ana", a, passkeytest.WithFlags(passkeytest.FlagED, 0))
 		wantErr(t, err, ErrMalformed)
 		// Attested credential data announced in an assertion without any.
-		_, err = f.login(t, "usr_ana", a, withFlags(flagAT, 0))
+		_, err = f.login(t, "usr_ana", a, passkeytest.WithFlags(passkeytest.FlagAT, 0))
 		wantErr(t, err, ErrMalformed)
 	})
 }
@@ -146,14 +151,14 @@ func TestBackupFlags(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
-		synced := newAuthenticator(t)
-		synced.flags = flagUV | flagBE
+		synced := passkeytest.New(t, testOrigin)
+		synced.Flags = passkeytest.FlagUV | passkeytest.FlagBE
 		c := f.register(t, "usr_ana", synced)
 		if !c.BackupEligible || c.BackupState {
 			t.Fatalf("got %+v, want backup eligible, not backed up", c)
 		}
 
-		res := f.mustLogin(t, "usr_ana", synced, withFlags(flagBS, 0))
+		res := f.mustLogin(t, "usr_ana", synced, passkeytest.WithFlags(passkeytest.FlagBS, 0))
 		if !slices.Equal(res.AMR, []string{"swk", "user"}) {
 			t.Errorf("AMR of a synced passkey: got %v, want [swk user]", res.AMR)
 		}
@@ -165,7 +170,7 @@ func TestBackupFlags(t *testing.T) {
 			t.Errorf("backup state change not stored: %+v", got)
 		}
 
-		_, err := f.login(t, "usr_ana", synced, withFlags(0, flagBE))
+		_, err := f.login(t, "usr_ana", synced, passkeytest.WithFlags(0, passkeytest.FlagBE))
 		wantErr(t, err, ErrRejected)
 		if got := f.stored(t, "usr_ana", c.ID); !got.BackupEligible {
 			t.Errorf("backup eligibility changed in storage: %+v", got)
@@ -177,10 +182,10 @@ func TestUserVerificationAndAMR(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
-		a := newAuthenticator(t)
+		a := passkeytest.New(t, testOrigin)
 		c := f.register(t, "usr_ana", a)
 
-		res := f.mustLogin(t, "usr_ana", a, withFlags(0, flagUV))
+		res := f.mustLogin(t, "usr_ana", a, passkeytest.WithFlags(0, passkeytest.FlagUV))
 		if res.UserVerified || !slices.Equal(res.AMR, []string{"hwk"}) {
 			t.Errorf("login without UV: got %+v, want AMR [hwk], not user verified", res)
 		}
@@ -193,8 +198,8 @@ func TestUserVerificationAndAMR(t *testing.T) {
 		}
 
 		// A credential registered without UV keeps user_verified false.
-		b := newAuthenticator(t)
-		b.flags = 0
+		b := passkeytest.New(t, testOrigin)
+		b.Flags = 0
 		c2 := f.register(t, "usr_ana", b)
 		if c2.UserVerified {
 			t.Errorf("registration without UV: got %+v", c2)

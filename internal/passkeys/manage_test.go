@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cerrojo/cerrojo/internal/passkeys/passkeytest"
 	"github.com/cerrojo/cerrojo/internal/storage"
 	"github.com/cerrojo/cerrojo/internal/storage/storagetest"
 )
@@ -13,7 +14,7 @@ func TestManage(t *testing.T) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
 		addUser(t, db, "usr_eve")
-		a, b := newAuthenticator(t), newAuthenticator(t)
+		a, b := passkeytest.New(t, testOrigin), passkeytest.New(t, testOrigin)
 		ca := f.register(t, "usr_ana", a)
 		f.clock.Advance(time.Second)
 		cb := f.register(t, "usr_ana", b)
@@ -69,7 +70,7 @@ func TestRemovalDuringLogin(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
-		a := newAuthenticator(t)
+		a := passkeytest.New(t, testOrigin)
 		c := f.register(t, "usr_ana", a)
 
 		id, opts, err := f.svc.BeginLogin(ctx, "usr_ana")
@@ -79,7 +80,7 @@ func TestRemovalDuringLogin(t *testing.T) {
 		if err := f.svc.Remove(ctx, "usr_ana", c.ID, meta); err != nil {
 			t.Fatal(err)
 		}
-		_, err = f.svc.FinishLogin(ctx, id, a.get(t, opts), meta)
+		_, err = f.svc.FinishLogin(ctx, id, a.Get(t, opts), meta)
 		wantErr(t, err, ErrRejected)
 	})
 }

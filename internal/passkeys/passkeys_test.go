@@ -12,6 +12,7 @@ import (
 
 	"github.com/cerrojo/cerrojo/internal/audit/audittest"
 	"github.com/cerrojo/cerrojo/internal/clock"
+	"github.com/cerrojo/cerrojo/internal/passkeys/passkeytest"
 	"github.com/cerrojo/cerrojo/internal/storage"
 	"github.com/cerrojo/cerrojo/internal/storage/storagetest"
 )
@@ -20,7 +21,7 @@ func TestRegisterThenLogin(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
-		a := newAuthenticator(t)
+		a := passkeytest.New(t, testOrigin)
 
 		id, opts, err := f.svc.BeginRegistration(ctx, "usr_ana")
 		if err != nil {
@@ -45,7 +46,7 @@ func TestRegisterThenLogin(t *testing.T) {
 			t.Fatal(err)
 		}
 		if creation.RP.ID != testRPID || creation.RP.Name != "Ejemplo" ||
-			creation.User.ID != b64.EncodeToString([]byte("usr_ana")) ||
+			creation.User.ID != passkeytest.B64.EncodeToString([]byte("usr_ana")) ||
 			creation.User.Name != "usr_ana@ejemplo.co" || creation.User.DisplayName != "Ana Test" ||
 			creation.Attestation != "none" || creation.Selection.ResidentKey != "preferred" ||
 			creation.Selection.UserVerification != "preferred" ||
@@ -53,13 +54,13 @@ func TestRegisterThenLogin(t *testing.T) {
 			t.Errorf("creation options: %s", opts)
 		}
 
-		c, err := f.svc.FinishRegistration(ctx, "usr_ana", id, a.create(t, opts), " Mi llave ",
+		c, err := f.svc.FinishRegistration(ctx, "usr_ana", id, a.Create(t, opts), " Mi llave ",
 			meta)
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := Credential{ID: c.ID, Name: "Mi llave", CreatedAt: t0, UserVerified: true,
-			Transports: []string{"internal", "hybrid"}, AAGUID: hex.EncodeToString(a.aaguid)}
+			Transports: []string{"internal", "hybrid"}, AAGUID: hex.EncodeToString(a.AAGUID)}
 		if !strings.HasPrefix(c.ID, "pk_") || !equalCredential(c, want) {
 			t.Errorf("got %+v, want %+v", c, want)
 		}
@@ -109,13 +110,13 @@ func TestChallengeIsSingleUse(t *testing.T) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
 		addUser(t, db, "usr_eve")
-		a := newAuthenticator(t)
+		a := passkeytest.New(t, testOrigin)
 
 		id, opts, err := f.svc.BeginRegistration(ctx, "usr_ana")
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp := a.create(t, opts)
+		resp := a.Create(t, opts)
 		_, err = f.svc.FinishRegistration(ctx, "usr_eve", id, resp, "", meta)
 		wantErr(t, err, ErrChallenge) // another account's challenge, left in place
 		if _, err := f.svc.FinishRegistration(ctx, "usr_ana", id, resp, "", meta); err != nil {
@@ -129,7 +130,7 @@ func TestChallengeIsSingleUse(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp := a.get(t, opts)
+			resp := a.Get(t, opts)
 			if _, err := f.svc.FinishLogin(ctx, id, resp, meta); err != nil {
 				t.Fatal(err)
 			}
@@ -143,22 +144,22 @@ func TestChallengeIsSingleUse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = f.svc.FinishRegistration(ctx, "usr_ana", id, newAuthenticator(t).create(t, opts),
-			"", meta)
+		other := passkeytest.New(t, testOrigin)
+		_, err = f.svc.FinishRegistration(ctx, "usr_ana", id, other.Create(t, opts), "", meta)
 		wantErr(t, err, ErrChallenge)
-		evil := a.get(t, opts, withOrigin("https://evil.example"))
+		evil := a.Get(t, opts, passkeytest.WithOrigin("https://evil.example"))
 		_, err = f.svc.FinishLogin(ctx, id, evil, meta)
 		wantErr(t, err, ErrRejected)
-		_, err = f.svc.FinishLogin(ctx, id, a.get(t, opts), meta)
+		_, err = f.svc.FinishLogin(ctx, id, a.Get(t, opts), meta)
 		wantErr(t, err, ErrChallenge)
 
 		regID, _, err := f.svc.BeginRegistration(ctx, "usr_ana")
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = f.svc.FinishLogin(ctx, regID, a.get(t, opts), meta)
+		_, err = f.svc.FinishLogin(ctx, regID, a.Get(t, opts), meta)
 		wantErr(t, err, ErrChallenge)
-		_, err = f.svc.FinishLogin(ctx, "pkc_unknown", a.get(t, opts), meta)
+		_, err = f.svc.FinishLogin(ctx, "pkc_unknown", a.Get(t, opts), meta)
 		wantErr(t, err, ErrChallenge)
 	})
 }
@@ -167,14 +168,14 @@ func TestChallengeExpires(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
-		a := newAuthenticator(t)
+		a := passkeytest.New(t, testOrigin)
 
 		id, opts, err := f.svc.BeginRegistration(ctx, "usr_ana")
 		if err != nil {
 			t.Fatal(err)
 		}
 		f.clock.Advance(ChallengeTTL)
-		_, err = f.svc.FinishRegistration(ctx, "usr_ana", id, a.create(t, opts), "", meta)
+		_, err = f.svc.FinishRegistration(ctx, "usr_ana", id, a.Create(t, opts), "", meta)
 		wantErr(t, err, ErrChallenge)
 
 		f.register(t, "usr_ana", a)
@@ -187,12 +188,12 @@ func TestChallengeExpires(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.FinishLogin(ctx, id, a.get(t, opts), meta); err != nil {
+		if _, err := f.svc.FinishLogin(ctx, id, a.Get(t, opts), meta); err != nil {
 			t.Fatalf("login just before expiry: %v", err)
 		}
 
 		f.clock.Advance(ChallengeTTL)
-		_, err = f.svc.FinishLogin(ctx, lateID, a.get(t, lateOpts), meta)
+		_, err = f.svc.FinishLogin(ctx, lateID, a.Get(t, lateOpts), meta)
 		wantErr(t, err, ErrChallenge)
 
 		// Two expired challenges remain: the first registration's and the
@@ -212,10 +213,10 @@ func TestGarbageResponses(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
-		a := newAuthenticator(t)
+		a := passkeytest.New(t, testOrigin)
 		f.register(t, "usr_ana", a)
 		_, opts, _ := f.svc.BeginLogin(ctx, "usr_ana")
-		valid := string(a.get(t, opts))
+		valid := string(a.Get(t, opts))
 
 		for _, tc := range []struct {
 			name string
@@ -285,14 +286,14 @@ func TestAuditFailures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a := newAuthenticator(t)
+		a := passkeytest.New(t, testOrigin)
 
 		// A change whose record cannot be written does not happen.
 		id, opts, err := svc.BeginRegistration(ctx, "usr_ana")
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = svc.FinishRegistration(ctx, "usr_ana", id, a.create(t, opts), "", meta)
+		_, err = svc.FinishRegistration(ctx, "usr_ana", id, a.Create(t, opts), "", meta)
 		if !errors.Is(err, broken.Err) {
 			t.Errorf("got %v, want the audit log's error", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cerrojo/cerrojo/internal/passkeys/passkeytest"
 	"github.com/cerrojo/cerrojo/internal/storage"
 	"github.com/cerrojo/cerrojo/internal/storage/storagetest"
 )
@@ -12,30 +13,33 @@ func TestRegistrationRefusals(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
+		zeros := passkeytest.B64.EncodeToString(make([]byte, 32)) // a challenge never issued
 
 		for _, tc := range []struct {
 			name   string
-			mods   []mod
+			mod    passkeytest.Mod // nil for none
 			reason string
 		}{
-			{"refuses another origin", []mod{withOrigin("https://evil.example")}, "origin"},
+			{"refuses another origin", passkeytest.WithOrigin("https://evil.example"), "origin"},
 			{"refuses another RP ID hash",
-				[]mod{withRPID("evil.example")}, "authenticator response"},
-			{"refuses a get ceremony type", []mod{withType("webauthn.get")}, "ceremony type"},
+				passkeytest.WithRPID("evil.example"), "authenticator response"},
+			{"refuses a get ceremony type", passkeytest.WithType("webauthn.get"), "ceremony type"},
 			{"refuses another challenge",
-				[]mod{withChallenge(b64.EncodeToString(make([]byte, 32)))}, "challenge"},
-			{"refuses a cross-origin request", []mod{withCrossOrigin()}, "cross origin"},
+				passkeytest.WithChallenge(zeros), "challenge"},
+			{"refuses a cross-origin request", passkeytest.WithCrossOrigin(), "cross origin"},
 			{"refuses without user presence",
-				[]mod{withFlags(0, flagUP)}, "authenticator response"},
+				passkeytest.WithFlags(0, passkeytest.FlagUP), "authenticator response"},
 			{"refuses backup state without eligibility",
-				[]mod{withFlags(flagBS, 0)}, "Backup State Flag"},
+				passkeytest.WithFlags(passkeytest.FlagBS, 0), "Backup State Flag"},
 			{"refuses a none attestation with a statement",
-				[]mod{withAttStmt("none", []pair{{"alg", -7}})}, "Invalid attestation format"},
+				passkeytest.WithAttStmt("none", []passkeytest.Pair{{K: "alg", V: -7}}),
+				"Invalid attestation format"},
 			{"refuses an unknown attestation format",
-				[]mod{withAttStmt("made-up", nil)}, "Invalid attestation format"},
+				passkeytest.WithAttStmt("made-up", nil), "Invalid attestation format"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				err := f.tryRegister(t, "usr_ana", newAuthenticator(t), tc.mods...)
+				a := passkeytest.New(t, testOrigin)
+				err := f.tryRegister(t, "usr_ana", a, modsOf(tc.mod)...)
 				wantErr(t, err, ErrRejected)
 				if n, _ := f.svc.Count(ctx, "usr_ana"); n != 0 {
 					t.Errorf("got %d passkeys after a refused registration, want 0", n)
@@ -56,18 +60,18 @@ func TestExcludeCredentials(t *testing.T) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
 		addUser(t, db, "usr_eve")
-		a := newAuthenticator(t)
+		a := passkeytest.New(t, testOrigin)
 		f.register(t, "usr_ana", a)
 
 		_, opts, err := f.svc.BeginRegistration(ctx, "usr_ana")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !a.excludedBy(t, opts) {
+		if !a.ExcludedBy(t, opts) {
 			t.Errorf("second registration options do not exclude the first passkey: %s", opts)
 		}
 		_, opts, _ = f.svc.BeginRegistration(ctx, "usr_eve")
-		if a.excludedBy(t, opts) {
+		if a.ExcludedBy(t, opts) {
 			t.Errorf("another account's options exclude ana's passkey: %s", opts)
 		}
 
@@ -89,7 +93,7 @@ func TestPasskeyCap(t *testing.T) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
 		for range MaxPasskeysPerUser - 1 {
-			f.register(t, "usr_ana", newAuthenticator(t))
+			f.register(t, "usr_ana", passkeytest.New(t, testOrigin))
 		}
 
 		// The last one allowed; a ceremony begun before it finishes is then
@@ -98,9 +102,9 @@ func TestPasskeyCap(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.register(t, "usr_ana", newAuthenticator(t))
-		_, err = f.svc.FinishRegistration(ctx, "usr_ana", id, newAuthenticator(t).create(t, opts),
-			"", meta)
+		f.register(t, "usr_ana", passkeytest.New(t, testOrigin))
+		other := passkeytest.New(t, testOrigin)
+		_, err = f.svc.FinishRegistration(ctx, "usr_ana", id, other.Create(t, opts), "", meta)
 		wantErr(t, err, ErrTooMany)
 		_, _, err = f.svc.BeginRegistration(ctx, "usr_ana")
 		wantErr(t, err, ErrTooMany)
@@ -114,12 +118,12 @@ func TestInvalidNameKeepsChallenge(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		f := newFixture(t, db)
 		addUser(t, db, "usr_ana")
-		a := newAuthenticator(t)
+		a := passkeytest.New(t, testOrigin)
 		id, opts, err := f.svc.BeginRegistration(ctx, "usr_ana")
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp := a.create(t, opts)
+		resp := a.Create(t, opts)
 		_, err = f.svc.FinishRegistration(ctx, "usr_ana", id, resp,
 			strings.Repeat("n", MaxNameRunes+1), meta)
 		wantErr(t, err, ErrInvalidName)

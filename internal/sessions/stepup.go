@@ -16,18 +16,19 @@ import (
 // session's methods now include a second factor, and auth_time is now. The
 // refresh token is unchanged; tokens it mints later carry the new level.
 //
+// What the step-up proves depends on what was presented. A second factor
+// now, on a session whose first factor was proven at sign-in, makes the
+// two factors the session's methods. The password alone proves only the
+// password: amr becomes ["pwd"] and acr "pwd", so a password cannot renew
+// a level that a second factor gave.
+//
 // This is the server side of RFC 9470 (step-up authentication): a resource
 // that needs a fresher or stronger authentication answers with
 // insufficient_user_authentication, the client steps up here, and retries.
 func (s *Service) StepUp(ctx context.Context, ses Session, amr []string, m Meta) (Issued, error) {
 	now := s.Clock.Now().UTC()
-	methods := slices.Clone(ses.AMR)
-	for _, a := range amr {
-		if !slices.Contains(methods, a) {
-			methods = append(methods, a)
-		}
-	}
-	acr := ses.ACR
+	methods := steppedUp(ses.AMR, amr)
+	acr := "pwd"
 	if len(methods) >= 2 || slices.Contains(methods, "mfa") {
 		acr = "mfa"
 	}
@@ -56,4 +57,19 @@ func (s *Service) StepUp(ctx context.Context, ses Session, amr []string, m Meta)
 		return Issued{}, err
 	}
 	return s.issue(ctx, ses, "", roles, "", time.Time{})
+}
+
+// steppedUp is the session's methods after a step-up with amr.
+func steppedUp(session, amr []string) []string {
+	onlyPassword := !slices.ContainsFunc(amr, func(m string) bool { return m != "pwd" })
+	if onlyPassword {
+		return slices.Clone(amr)
+	}
+	methods := slices.Clone(session)
+	for _, a := range amr {
+		if !slices.Contains(methods, a) {
+			methods = append(methods, a)
+		}
+	}
+	return methods
 }

@@ -62,6 +62,22 @@ func TestStepUpRaisesTheSessionsLevel(t *testing.T) {
 			t.Fatalf("step-up audit records: %+v", recs)
 		}
 
+		// The password alone renews the password, not the second factor.
+		if _, err := f.svc.StepUp(ctx, ses, []string{"pwd"}, meta); err != nil {
+			t.Fatal(err)
+		}
+		c = f.minter.claims[len(f.minter.claims)-1]
+		if c.ACR != "pwd" || strings.Join(c.AMR, " ") != "pwd" {
+			t.Fatalf("password step-up of a level-2 session: acr %q amr %v", c.ACR, c.AMR)
+		}
+		ses, _ = f.svc.Check(ctx, ses.ID)
+		if err := need.Check(ses, f.clock.Now()); !errors.As(err, &su) {
+			t.Fatal("a password step-up met a level-2 requirement")
+		}
+		if err := (Recent{MaxAge: 5 * time.Minute, Level: 1}).Check(ses, f.clock.Now()); err != nil {
+			t.Fatalf("a fresh password step-up does not meet level 1: %v", err)
+		}
+
 		// An ended session cannot step up.
 		if err := f.svc.End(ctx, "usr_a", ses.ID, "logout", meta); err != nil {
 			t.Fatal(err)
