@@ -181,17 +181,19 @@ func TestTOTPSignIn(t *testing.T) {
 		verify := func(token, body string) reply {
 			return api.do("POST", "/v1/auth/mfa/verify", `{"mfa_token":"`+token+`",`+body+`}`, "")
 		}
-		if r := verify(token, `"method":"totp","code":"`+codeAt(t, secret, t0)+`"`); r.status != 401 {
+		first, next := codeAt(t, secret, t0), codeAt(t, secret, t0.Add(30*time.Second))
+		if r := verify(token, `"method":"totp","code":"`+first+`"`); r.status != 401 {
 			t.Fatalf("replayed activation code: %d %s", r.status, r.raw)
 		}
 		verify(token, `"method":"carrier_pigeon"`).want(t, 400, "unknown method")
-		s := verify(token, `"method":"totp","code":"`+codeAt(t, secret, t0.Add(30*time.Second))+`"`).
+		s := verify(token, `"method":"totp","code":"`+next+`"`).
 			want(t, 200, "right code")
 		acr, amr := amrOf(t, s.str("access_token"))
-		if acr != "mfa" || !slices.Equal(amr, []string{"pwd", "otp"}) || s.str("refresh_token") == "" {
+		if acr != "mfa" || !slices.Equal(amr, []string{"pwd", "otp"}) ||
+			s.str("refresh_token") == "" {
 			t.Errorf("session after TOTP: acr %q amr %v: %s", acr, amr, s.raw)
 		}
-		verify(token, `"method":"totp","code":"`+codeAt(t, secret, t0.Add(30*time.Second))+`"`).
+		verify(token, `"method":"totp","code":"`+next+`"`).
 			want(t, 401, "the challenge a second time")
 
 		// 3. A recovery code works once, and the person hears of it.
@@ -249,9 +251,10 @@ func TestStepUp(t *testing.T) {
 		ageSession(t, n, plain.token, time.Hour)
 		r := api.do("POST", "/v1/me/password", `{"current_password":"`+journeyPassword+
 			`","new_password":"otra clave bastante larga 7"}`, plain.token)
+		challenge := r.header.Get("WWW-Authenticate")
 		if r.status != 401 || r.str("code") != "step_up_required" ||
-			!strings.Contains(r.header.Get("WWW-Authenticate"), "insufficient_user_authentication") ||
-			!strings.Contains(r.header.Get("WWW-Authenticate"), `acr_values="pwd"`) {
+			!strings.Contains(challenge, "insufficient_user_authentication") ||
+			!strings.Contains(challenge, `acr_values="pwd"`) {
 			t.Fatalf("password change on an old session: %d %v %s", r.status, r.header, r.raw)
 		}
 		api.do("POST", "/v1/me/mfa/totp", `{}`, plain.token).want(t, 401, "enrol on an old session")
@@ -267,7 +270,8 @@ func TestStepUp(t *testing.T) {
 		_, recovery := enrollTOTP(t, api, p.token, time.Now())
 		ageSession(t, n, p.token, time.Hour)
 		r = api.do("DELETE", "/v1/me/mfa/recovery-codes", "", p.token)
-		if r.status != 401 || !strings.Contains(r.header.Get("WWW-Authenticate"), `acr_values="mfa"`) {
+		challenge = r.header.Get("WWW-Authenticate")
+		if r.status != 401 || !strings.Contains(challenge, `acr_values="mfa"`) {
 			t.Fatalf("deleting recovery codes on an old session: %d %s", r.status, r.raw)
 		}
 		up = api.do("POST", "/v1/auth/step-up", `{"method":"password","password":"`+
@@ -327,7 +331,8 @@ func TestStepUp(t *testing.T) {
 			`{"role":"vendor_owner","vendor":"ven_x"}`, "").want(t, 201, "make owner")
 		ageSession(t, n, fresh, time.Hour)
 		api.do("POST", "/v1/authz/users/"+staff.id+"/bindings",
-			`{"role":"vendor_staff","vendor":"ven_x"}`, fresh).want(t, 401, "grant on an old session")
+			`{"role":"vendor_staff","vendor":"ven_x"}`, fresh).
+			want(t, 401, "grant on an old session")
 	})
 }
 
@@ -364,8 +369,9 @@ func TestRequiredFactorRestrictsSession(t *testing.T) {
 		api.do("POST", "/v1/auth/mfa/enroll/totp/activate", `{"mfa_token":"`+token+
 			`","factor_id":"`+e.str("factor_id")+`","code":"000001"}`, "")
 		s := api.do("POST", "/v1/auth/mfa/enroll/totp/activate", `{"mfa_token":"`+token+
-			`","factor_id":"`+e.str("factor_id")+`","code":"`+codeAt(t, e.str("secret"), time.Now())+
-			`"}`, "").want(t, 200, "activate through the challenge")
+			`","factor_id":"`+e.str("factor_id")+`","code":"`+
+			codeAt(t, e.str("secret"), time.Now())+`"}`, "").
+			want(t, 200, "activate through the challenge")
 		acr, amr := amrOf(t, s.str("access_token"))
 		if acr != "mfa" || !slices.Equal(amr, []string{"pwd", "otp"}) {
 			t.Errorf("session after enrolment: acr %q amr %v", acr, amr)
@@ -404,7 +410,8 @@ func passkeyOptions(t *testing.T, r reply) (string, json.RawMessage) {
 
 // passkeyAnswer is the body that carries a ceremony's answer.
 func passkeyAnswer(extra, challenge string, credential []byte) string {
-	return `{` + extra + `"challenge_id":"` + challenge + `","credential":` + string(credential) + `}`
+	return `{` + extra + `"challenge_id":"` + challenge + `","credential":` +
+		string(credential) + `}`
 }
 
 // TestPasskeys registers a passkey through the API with a software
