@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -69,4 +70,15 @@ func (s *Service) CanSignIn(ctx context.Context, userID, method string, m Meta) 
 		return User{}, fmt.Errorf("sign in: %w", err)
 	}
 	return User{}, ErrCannotSignIn
+}
+
+// RateKey names the account an email address signs in to, for per-account
+// rate limits, without the address itself: a MAC of its normalised form,
+// so that "Ana@Ejemplo.co" and "ana@ejemplo.co" share one limit and a
+// limiter's store (Redis) holds no personal data.
+func (s *Service) RateKey(email string) string {
+	if e, err := ParseEmail(email); err == nil {
+		email = e.Normalized
+	}
+	return hex.EncodeToString(s.Ring.MAC("accounts.ratelimit", []byte(email))[:16])
 }

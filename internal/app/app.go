@@ -25,6 +25,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/httpx"
 	"github.com/cerrojo/cerrojo/internal/keyring"
 	"github.com/cerrojo/cerrojo/internal/login"
+	"github.com/cerrojo/cerrojo/internal/ratelimit"
 	"github.com/cerrojo/cerrojo/internal/redisconn"
 	"github.com/cerrojo/cerrojo/internal/server"
 	"github.com/cerrojo/cerrojo/internal/storage"
@@ -40,6 +41,8 @@ type App struct {
 	Clock  clock.Clock
 	DB     *storage.DB
 	Redis  *redis.Client // nil without Redis
+	// Limits are the public listener's rate limits; nil when turned off.
+	Limits *ratelimit.Middleware
 	Ring   *keyring.Ring
 	Audit  *audit.Log
 	capabilities
@@ -94,11 +97,26 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App, e
 	reg := newRegistry()
 	reg.MustRegister(&login.Adoption{DB: a.DB, Clock: a.Clock, Logger: logger})
 	metrics := httpx.NewMetrics(reg)
-	a.Server = server.New(server.Options{Name: "public", HTTP: cfg.HTTP, Logger: logger,
-		Registry: reg, Metrics: metrics, Checks: a.readinessChecks()})
+	var proxies httpx.Proxies
+	for _, p := range config.List(cfg.HTTP.TrustedProxies) {
+		prefix, _ := config.ParseProxy(p) // Validate has checked it
+		proxies = append(proxies, prefix)
+	}
+	a.Limits, err = a.openRateLimits(reg)
+	if err != nil {
+		return nil, err
+	}
+	public := server.Options{Name: "public", HTTP: cfg.HTTP, Logger: logger,
+		Registry: reg, Metrics: metrics, Checks: a.readinessChecks(), Proxies: proxies}
+	if a.Limits != nil {
+		public.Limit = limitRoutes(a.Limits)
+	}
+	a.Server = server.New(public)
 	if cfg.Admin.ListenAddr != "" {
+		// The admin listener serves operators on a private network: it is
+		// not rate limited.
 		a.Admin = server.New(server.Options{Name: "admin", HTTP: cfg.HTTP, Logger: logger,
-			Registry: reg, Metrics: metrics, Checks: a.readinessChecks()})
+			Registry: reg, Metrics: metrics, Checks: a.readinessChecks(), Proxies: proxies})
 	}
 	a.routes()
 	return a, nil

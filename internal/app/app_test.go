@@ -83,9 +83,13 @@ func get(t *testing.T, url string) (int, map[string]any) {
 	return resp.StatusCode, m
 }
 
+// embeddedConfig is the default configuration in a temporary directory,
+// with rate limits off: tests of other features send in a second what
+// people send in an hour. TestRateLimits turns them on.
 func embeddedConfig(t *testing.T) config.Config {
 	cfg := config.Default()
 	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+	cfg.RateLimit.Enabled = false
 	return cfg
 }
 

@@ -271,7 +271,7 @@ func (a *App) capabilityRoutes() {
 
 	a.Tokens.Routes(public)
 	lg := &login.Handlers{Accounts: a.Accounts, Sessions: a.Sessions, MFA: a.MFA,
-		Passkeys: a.Passkeys, Challenges: a.Challenges, Clock: a.Clock,
+		Passkeys: a.Passkeys, Challenges: a.Challenges, Clock: a.Clock, Limits: a.Limits,
 		Policy: login.Policy{Required: a.Config.MFA.Required,
 			RequiredRoles: config.List(a.Config.MFA.RequiredRoles), Roles: a.Authz.Roles,
 			StepUpMaxAge: a.Config.MFA.StepUpMaxAge.D()}}

@@ -36,6 +36,7 @@ func TestLockoutHoldsAcrossNodes(t *testing.T) {
 	// The growing delays are tested in package accounts; here they would
 	// only make the test slow.
 	cfg.Accounts.FailureDelay = 0
+	cfg.RateLimit.Enabled = false // TestRateLimits covers them
 
 	a, b := start(t, cfg), start(t, cfg)
 	apiA, apiB := apiClient{t: t, base: a.url}, apiClient{t: t, base: b.url}

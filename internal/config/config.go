@@ -47,6 +47,28 @@ type Config struct {
 	Authz     AuthzConfig     `yaml:"authz"`
 	MFA       MFAConfig       `yaml:"mfa"`
 	SMS       SMSConfig       `yaml:"sms"`
+	RateLimit RateLimitConfig `yaml:"ratelimit"`
+}
+
+// RateLimitConfig sets the request rate limits (docs/security.md). Each
+// limit is written "RATE/PERIOD burst BURST", such as "20/1m burst 10":
+// RATE requests per PERIOD on average, BURST of them at once. Limits are
+// per client address unless the key says otherwise.
+type RateLimitConfig struct {
+	// Enabled turns rate limiting on; turn it off only behind a gateway
+	// that limits as strictly.
+	Enabled      bool   `yaml:"enabled" env:"CERROJO_RATELIMIT_ENABLED"`
+	Login        string `yaml:"login" env:"CERROJO_RATELIMIT_LOGIN"`
+	LoginAccount string `yaml:"login_account" env:"CERROJO_RATELIMIT_LOGIN_ACCOUNT"`
+	Registration string `yaml:"registration" env:"CERROJO_RATELIMIT_REGISTRATION"`
+	Recovery     string `yaml:"recovery" env:"CERROJO_RATELIMIT_RECOVERY"`
+	// RecoveryAccount limits messages sent to one person.
+	RecoveryAccount string `yaml:"recovery_account" env:"CERROJO_RATELIMIT_RECOVERY_ACCOUNT"`
+	Code            string `yaml:"code" env:"CERROJO_RATELIMIT_CODE"`
+	CodeAccount     string `yaml:"code_account" env:"CERROJO_RATELIMIT_CODE_ACCOUNT"`
+	Token           string `yaml:"token" env:"CERROJO_RATELIMIT_TOKEN"`
+	Check           string `yaml:"check" env:"CERROJO_RATELIMIT_CHECK"`
+	Default         string `yaml:"default" env:"CERROJO_RATELIMIT_DEFAULT"`
 }
 
 // MFAConfig sets when a second factor is asked for and how factors behave
@@ -336,6 +358,11 @@ type HTTPConfig struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes" env:"CERROJO_HTTP_MAX_BODY_BYTES"`
 	// MaxHeaderBytes caps the request line and headers together.
 	MaxHeaderBytes int `yaml:"max_header_bytes" env:"CERROJO_HTTP_MAX_HEADER_BYTES"`
+	// TrustedProxies is a comma-separated list of the addresses or CIDR
+	// ranges of the proxies in front of cerrojo. Only a connection from one
+	// of them may name the client in X-Forwarded-For or Forwarded; every
+	// other connection is its own client. Empty trusts no header.
+	TrustedProxies string `yaml:"trusted_proxies" env:"CERROJO_HTTP_TRUSTED_PROXIES"`
 }
 
 // Default returns the configuration used when nothing is set.
@@ -401,6 +428,19 @@ func Default() Config {
 			SMSRequiresStrongFactor: true,
 			EmailCodes:              true,
 			CodeTTL:                 Duration(10 * time.Minute),
+		},
+		RateLimit: RateLimitConfig{
+			Enabled:         true,
+			Login:           "20/1m burst 10",
+			LoginAccount:    "10/1m burst 5",
+			Registration:    "30/1h burst 10",
+			Recovery:        "20/1h burst 10",
+			RecoveryAccount: "5/1h burst 3",
+			Code:            "30/1m burst 10",
+			CodeAccount:     "10/1m burst 5",
+			Token:           "600/1m burst 100",
+			Check:           "6000/1m burst 1000",
+			Default:         "300/1m burst 100",
 		},
 		SMS: SMSConfig{
 			Provider:       "outbox",

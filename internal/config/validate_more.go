@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -150,6 +151,13 @@ func (c Config) validateCapabilities() []error {
 		{"sms.http.timeout", "CERROJO_SMS_HTTP_TIMEOUT", c.SMS.HTTP.Timeout, time.Second, time.Minute, false},
 	})...)
 	errs = append(errs, c.validateMFA()...)
+	for _, p := range List(c.HTTP.TrustedProxies) {
+		if _, err := ParseProxy(p); err != nil {
+			bad("http.trusted_proxies", "CERROJO_HTTP_TRUSTED_PROXIES", c.HTTP.TrustedProxies,
+				"must be a comma-separated list of addresses or CIDR ranges such as 10.0.0.0/8")
+			break
+		}
+	}
 	if s.IdleTimeout > s.AbsoluteTimeout {
 		bad("sessions.idle_timeout", "CERROJO_SESSIONS_IDLE_TIMEOUT", s.IdleTimeout.String(),
 			"must not exceed sessions.absolute_timeout ("+s.AbsoluteTimeout.String()+")")
@@ -255,6 +263,21 @@ func (c Config) validateMFA() []error {
 			strconv.FormatInt(c.SMS.OutboxMaxBytes, 10), "must be at least 1024")
 	}
 	return errs
+}
+
+// ParseProxy reads one entry of http.trusted_proxies: an address (a
+// single host) or a CIDR range.
+func ParseProxy(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // isRoleName reports whether s looks like a policy role name.

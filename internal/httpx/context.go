@@ -58,15 +58,26 @@ const HeaderRequestID = "X-Request-Id"
 // line, so an unbounded one would let a client inflate the logs.
 const maxRequestIDLen = 64
 
-// WithRequestInfo starts the per-request record: it takes the client's
-// X-Request-Id when it is well formed, or makes a new one, and echoes it.
-func WithRequestInfo(next http.Handler) http.Handler {
+// WithRequestInfo starts the per-request record with no trusted proxy.
+func WithRequestInfo(next http.Handler) http.Handler { return RequestInfo(nil)(next) }
+
+// RequestInfo starts the per-request record: it takes the client's
+// X-Request-Id when it is well formed, or makes a new one, and echoes it,
+// and it learns the client's address (Proxies.ClientIP), which RemoteIP
+// then returns to every layer.
+func RequestInfo(proxies Proxies) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return requestInfoHandler(proxies, next)
+	}
+}
+
+func requestInfoHandler(proxies Proxies, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(HeaderRequestID)
 		if !ValidRequestID(id) {
 			id = newRequestID()
 		}
-		ri := &requestInfo{id: id, remoteIP: hostOnly(r.RemoteAddr)}
+		ri := &requestInfo{id: id, remoteIP: proxies.ClientIP(r)}
 		w.Header().Set(HeaderRequestID, id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), infoKey{}, ri)))
 	})

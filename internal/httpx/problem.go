@@ -103,10 +103,18 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 	w.Write(append(body, '\n'))
 }
 
-// WriteError answers with err: a *Problem is sent as it is; anything else is
+// WriteError answers with err: an error that is also an http.Handler
+// writes its own answer; a *Problem is sent as it is; anything else is
 // recorded for the access log and answered with a generic 500, because its
 // text is internal.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	// An error that knows its own answer, headers included (a rate limit's
+	// Retry-After, say), writes it.
+	var self http.Handler
+	if errors.As(err, &self) {
+		self.ServeHTTP(w, r)
+		return
+	}
 	var p *Problem
 	if errors.As(err, &p) {
 		WriteProblem(w, r, p)

@@ -28,6 +28,13 @@ func (rt *Router) HandleFunc(pattern string, fn HandlerFunc) { rt.Handle(pattern
 // test can hold the API description to the code.
 func (rt *Router) Patterns() []string { return append([]string(nil), rt.patterns...) }
 
+// Pattern returns the registered pattern that r would be routed to, or ""
+// when none matches.
+func (rt *Router) Pattern(r *http.Request) string {
+	_, pattern := rt.mux.Handler(r)
+	return pattern
+}
+
 // ServeHTTP dispatches r.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h, pattern := rt.mux.Handler(r)

@@ -33,6 +33,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/httpx"
 	"github.com/cerrojo/cerrojo/internal/mfa"
 	"github.com/cerrojo/cerrojo/internal/passkeys"
+	"github.com/cerrojo/cerrojo/internal/ratelimit"
 	"github.com/cerrojo/cerrojo/internal/sessions"
 )
 
@@ -45,6 +46,9 @@ type Handlers struct {
 	Challenges *Challenges
 	Policy     Policy
 	Clock      clock.Clock
+	// Limits, when set, add per-account rate limits to the per-address ones
+	// the server applies: sign-ins per account, codes per person.
+	Limits *ratelimit.Middleware
 }
 
 // Routes registers the public routes; requireSession guards those that
@@ -132,12 +136,25 @@ func (h *Handlers) login(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	m := accounts.MetaOf(r)
+	// Before any hashing: a password spray over many addresses at one
+	// account stops here, at no cost to the CPU.
+	if err := h.limit(r, ratelimit.ClassLogin, h.Accounts.RateKey(req.Email)); err != nil {
+		return err
+	}
 	res, err := h.Accounts.Authenticate(r.Context(), req.Email, req.Password, m)
 	if err != nil {
 		return accounts.Problem(r, err)
 	}
 	return h.afterFirstFactor(w, r, res.User, []string{"pwd"}, h.Clock.Now(),
 		res.MustChangePassword)
+}
+
+// limit counts the request against the per-account limit of class c.
+func (h *Handlers) limit(r *http.Request, c ratelimit.Class, account string) error {
+	if h.Limits == nil {
+		return nil
+	}
+	return h.Limits.Check(r.Context(), c, ratelimit.Key(ratelimit.KindAccount, account))
 }
 
 // afterFirstFactor decides what a person who passed a first factor gets:

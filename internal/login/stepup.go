@@ -6,6 +6,7 @@ import (
 
 	"github.com/cerrojo/cerrojo/internal/accounts"
 	"github.com/cerrojo/cerrojo/internal/httpx"
+	"github.com/cerrojo/cerrojo/internal/ratelimit"
 	"github.com/cerrojo/cerrojo/internal/sessions"
 )
 
@@ -83,6 +84,9 @@ func (h *Handlers) stepUp(w http.ResponseWriter, r *http.Request) error {
 		return httpx.NewProblem(http.StatusUnauthorized, "missing_token", "sign in first")
 	}
 	ctx, m := r.Context(), accounts.MetaOf(r)
+	if err := h.limit(r, ratelimit.ClassCode, ses.UserID); err != nil {
+		return err
+	}
 	var amr []string
 	if req.Method == "password" {
 		u, err := h.Accounts.Store.UserByID(ctx, ses.UserID)

@@ -9,6 +9,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/accounts"
 	"github.com/cerrojo/cerrojo/internal/httpx"
 	"github.com/cerrojo/cerrojo/internal/passkeys"
+	"github.com/cerrojo/cerrojo/internal/ratelimit"
 )
 
 // challengeProblem renders the errors of Open, Spend and Fail.
@@ -60,6 +61,9 @@ func (h *Handlers) verify(w http.ResponseWriter, r *http.Request) error {
 	ctx, m := r.Context(), accounts.MetaOf(r)
 	ch, err := h.open(ctx, req.MFAToken, PurposeVerify)
 	if err != nil {
+		return err
+	}
+	if err := h.limit(r, ratelimit.ClassCode, ch.UserID); err != nil {
 		return err
 	}
 	amr, err := h.check(ctx, ch.UserID, req.proof, m)

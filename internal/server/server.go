@@ -40,6 +40,12 @@ type Options struct {
 	// ones on Registry.
 	Metrics *httpx.Metrics
 	Checks  []Check
+	// Proxies may name the client in forwarding headers (http.trusted_proxies).
+	Proxies httpx.Proxies
+	// Limit, when set, wraps the router: rate limits, which run after the
+	// request is identified and logged and before any route reads a body.
+	// It receives the router to learn which route a request is for.
+	Limit func(rt *httpx.Router, next http.Handler) http.Handler
 }
 
 // Server is cerrojo's HTTP server.
@@ -70,11 +76,14 @@ func New(opts Options) *Server {
 	// Outermost first. AccessLog wraps Recover so a recovered panic is
 	// logged and counted as the 500 it became.
 	var h http.Handler = s.router
+	if opts.Limit != nil {
+		h = opts.Limit(s.router, h)
+	}
 	h = httpx.LimitBody(opts.HTTP.MaxBodyBytes)(h)
 	h = httpx.SecurityHeaders(h)
 	h = httpx.Recover(logger)(h)
 	h = httpx.AccessLog(logger, opts.Metrics)(h)
-	h = httpx.WithRequestInfo(h)
+	h = httpx.RequestInfo(opts.Proxies)(h)
 	s.handler = h
 
 	s.http = &http.Server{
