@@ -322,6 +322,9 @@ func (a *App) Close() error {
 	if a.MFA != nil {
 		a.MFA.Wait()
 	}
+	if a.login != nil {
+		a.login.Wait()
+	}
 	if a.Redis != nil {
 		errs = append(errs, a.Redis.Close())
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/passkeys"
 	"github.com/cerrojo/cerrojo/internal/password"
 	"github.com/cerrojo/cerrojo/internal/sessions"
+	"github.com/cerrojo/cerrojo/internal/sms"
 	"github.com/cerrojo/cerrojo/internal/tokens"
 	policy "github.com/cerrojo/cerrojo/sdk/authz"
 )
@@ -38,6 +39,8 @@ type capabilities struct {
 	Challenges  *login.Challenges
 	Mail        mail.Sender
 	SQLCounters *counters.SQL
+	mailer      *notify.Mailer
+	login       *login.Handlers
 }
 
 // adminRoles get the admin idle timeout (sessions.admin_idle_timeout).
@@ -110,6 +113,7 @@ func (a *App) openCapabilities(ctx context.Context) error {
 
 	store := accounts.NewStore(a.DB)
 	mailer := &notify.Mailer{Renderer: renderer, Sender: a.Mail, Users: store, Clock: a.Clock}
+	a.mailer = mailer
 
 	a.Accounts = accounts.New(accounts.Options{
 		Store: store, Hasher: hasher, Policy: policy, Breach: breach, Counters: count,
@@ -166,15 +170,6 @@ func (a *App) openFactors(count counters.Counters, mailer *notify.Mailer) error 
 	if issuer == "" {
 		issuer = strings.ReplaceAll(cfg.Mail.SiteName, ":", " ")
 	}
-	var err error
-	a.MFA, err = mfa.New(mfa.Options{DB: a.DB, Ring: a.Ring, Audit: a.Audit, Counters: count,
-		Issuer: issuer, Clock: a.Clock, Logger: a.Logger,
-		Config: mfa.Config{MaxFailures: cfg.MFA.MaxFailures,
-			FailureWindow: cfg.MFA.FailureWindow.D()}})
-	if err != nil {
-		return fmt.Errorf("mfa: %w", err)
-	}
-
 	rpID, origins, err := webAuthnParties(cfg)
 	if err != nil {
 		return err
@@ -183,6 +178,34 @@ func (a *App) openFactors(count counters.Counters, mailer *notify.Mailer) error 
 		Logger: a.Logger, RPID: rpID, RPDisplayName: cfg.Mail.SiteName, Origins: origins})
 	if err != nil {
 		return fmt.Errorf("mfa.webauthn_rp_id / mfa.webauthn_origins: %w", err)
+	}
+
+	texts, err := sms.New(sms.Config{Provider: cfg.SMS.Provider,
+		OutboxMaxBytes: cfg.SMS.OutboxMaxBytes,
+		HTTP: sms.HTTPConfig{URL: cfg.SMS.HTTP.URL, Token: cfg.SMS.HTTP.Token,
+			Username: cfg.SMS.HTTP.Username, Password: cfg.SMS.HTTP.Password,
+			From: cfg.SMS.From, Timeout: cfg.SMS.HTTP.Timeout.D(),
+			MaxAttempts: cfg.SMS.HTTP.MaxAttempts}}, cfg.DataDir, a.Clock)
+	if err != nil {
+		return fmt.Errorf("sms: %w", err)
+	}
+	if cfg.MFA.SMSCodes && cfg.SMS.Provider == sms.ProviderOutbox {
+		a.Logger.Info("no SMS gateway configured: text messages go to the outbox file in the "+
+			"data directory, for development only", "outbox", cfg.DataDir+"/"+sms.OutboxFile)
+	}
+	hasPasskey := func(ctx context.Context, userID string) (bool, error) {
+		n, err := a.Passkeys.Count(ctx, userID)
+		return n > 0, err
+	}
+	a.MFA, err = mfa.New(mfa.Options{DB: a.DB, Ring: a.Ring, Audit: a.Audit, Counters: count,
+		Notifier: mailer, SMS: texts, EmailCode: mailer.EmailCode, StrongFactor: hasPasskey,
+		Issuer: issuer, Clock: a.Clock, Logger: a.Logger,
+		Config: mfa.Config{MaxFailures: cfg.MFA.MaxFailures,
+			FailureWindow: cfg.MFA.FailureWindow.D(), SMSCodes: cfg.MFA.SMSCodes,
+			SMSRequiresStrongFactor: cfg.MFA.SMSRequiresStrongFactor,
+			EmailCodes:              cfg.MFA.EmailCodes, CodeTTL: cfg.MFA.CodeTTL.D()}})
+	if err != nil {
+		return fmt.Errorf("mfa: %w", err)
 	}
 	a.Challenges = &login.Challenges{DB: a.DB, Clock: a.Clock}
 	return nil
@@ -272,9 +295,11 @@ func (a *App) capabilityRoutes() {
 	a.Tokens.Routes(public)
 	lg := &login.Handlers{Accounts: a.Accounts, Sessions: a.Sessions, MFA: a.MFA,
 		Passkeys: a.Passkeys, Challenges: a.Challenges, Clock: a.Clock, Limits: a.Limits,
+		Notices: a.mailer, Logger: a.Logger,
 		Policy: login.Policy{Required: a.Config.MFA.Required,
 			RequiredRoles: config.List(a.Config.MFA.RequiredRoles), Roles: a.Authz.Roles,
 			StepUpMaxAge: a.Config.MFA.StepUpMaxAge.D()}}
+	a.login = lg
 	lg.Routes(public, requireSession)
 	lg.MeRoutes(public, requireSession)
 	acct := &accounts.Handlers{Service: a.Accounts, Sessions: a.Sessions}
@@ -297,6 +322,7 @@ func (a *App) capabilityRoutes() {
 		acct.AdminRoutes(admin)
 		ses.AdminRoutes(admin)
 		az.AdminRoutes(admin)
+		lg.AdminRoutes(admin)
 	}
 }
 

@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"image/png"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +21,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/keyring"
 	"github.com/cerrojo/cerrojo/internal/mail/mailtest"
 	"github.com/cerrojo/cerrojo/internal/passkeys/passkeytest"
+	"github.com/cerrojo/cerrojo/internal/sms"
 	"github.com/cerrojo/cerrojo/internal/storage/storagetest"
 )
 
@@ -107,9 +111,10 @@ func ageSession(t *testing.T, n *node, token string, d time.Duration) {
 }
 
 // enrollTOTP adds and activates an authenticator-app factor with the
-// session token and returns its secret and the recovery codes that came
-// with it.
-func enrollTOTP(t *testing.T, api apiClient, token string, at time.Time) (string, []string) {
+// session token and returns its secret, the recovery codes that came with
+// it, and the access token of the session stepped up by the activation.
+func enrollTOTP(t *testing.T, api apiClient, token string,
+	at time.Time) (string, []string, string) {
 	t.Helper()
 	e := api.do("POST", "/v1/me/mfa/totp", `{"name":"Teléfono"}`, token).want(t, 200, "enrol")
 	if e.header.Get("Cache-Control") != "no-store" {
@@ -139,7 +144,10 @@ func enrollTOTP(t *testing.T, api apiClient, token string, at time.Time) (string
 		RecoveryCodes []string `json:"recovery_codes"`
 	}
 	json.Unmarshal([]byte(a.raw), &out)
-	return secret, out.RecoveryCodes
+	if acr, amr := amrOf(t, a.str("access_token")); acr != "mfa" || !slices.Contains(amr, "otp") {
+		t.Errorf("session after activating a factor: acr %q amr %v", acr, amr)
+	}
+	return secret, out.RecoveryCodes, a.str("access_token")
 }
 
 // TestTOTPSignIn follows a customer who adds an authenticator app: the
@@ -154,7 +162,7 @@ func TestTOTPSignIn(t *testing.T) {
 		p := signUp(t, api, email, "customer")
 
 		t0 := time.Now()
-		secret, recovery := enrollTOTP(t, api, p.token, t0)
+		secret, recovery, _ := enrollTOTP(t, api, p.token, t0)
 		if len(recovery) != 10 {
 			t.Fatalf("first factor came with %d recovery codes, want 10", len(recovery))
 		}
@@ -267,7 +275,7 @@ func TestStepUp(t *testing.T) {
 
 		// A person with a factor needs it: the password is not enough.
 		p := signUp(t, api, "con.factor@ejemplo.co", "vendor")
-		_, recovery := enrollTOTP(t, api, p.token, time.Now())
+		_, recovery, _ := enrollTOTP(t, api, p.token, time.Now())
 		ageSession(t, n, p.token, time.Hour)
 		r = api.do("DELETE", "/v1/me/mfa/recovery-codes", "", p.token)
 		challenge = r.header.Get("WWW-Authenticate")
@@ -389,8 +397,28 @@ func TestRequiredFactorRestrictsSession(t *testing.T) {
 		api.do("DELETE", "/v1/me/mfa/factors/"+e.str("factor_id"), "", s.str("access_token")).
 			want(t, 409, "removing the only factor of an admin")
 
-		// A customer is not obliged.
-		signUp(t, api, "cliente@ejemplo.co", "customer")
+		// An operator resets the factors of a person who lost them: a reason
+		// is required, and the next sign-in asks for enrolment again.
+		admin.do("POST", "/v1/admin/users/"+p.id+"/mfa/reset", `{"reason":""}`, "").
+			want(t, 400, "reset without a reason")
+		admin.do("POST", "/v1/admin/users/usr_nobody/mfa/reset", `{"reason":"ticket 1"}`, "").
+			want(t, 404, "reset of an unknown account")
+		reset := admin.do("POST", "/v1/admin/users/"+p.id+"/mfa/reset",
+			`{"reason":"ticket 4711, identity checked by video call"}`, "").want(t, 200, "reset")
+		if reset.body["factors_removed"] != float64(1) {
+			t.Errorf("reset: %s", reset.raw)
+		}
+		r = api.do("POST", "/v1/auth/login", credentials(email), "").want(t, 200, "login")
+		if r.body["mfa_enrollment_required"] != true {
+			t.Errorf("login after the reset: %s", r.raw)
+		}
+		var reason string
+		err := n.app.DB.QueryRowContext(context.Background(), n.app.DB.Rebind(
+			`SELECT details FROM audit_records WHERE action = ? AND target_id = ?`),
+			"mfa.reset", p.id).Scan(&reason)
+		if err != nil || !strings.Contains(reason, "ticket 4711") {
+			t.Errorf("audit of the reset: %q %v", reason, err)
+		}
 	})
 }
 
@@ -545,5 +573,135 @@ func TestMFAAdoptionMetrics(t *testing.T) {
 				t.Errorf("metrics lack %q", line)
 			}
 		}
+	})
+}
+
+// verifyEmail confirms the address of a new account with the code the
+// SMTP server received.
+func verifyEmail(t *testing.T, api apiClient, smtp *mailtest.Server, email string) {
+	t.Helper()
+	msg := smtp.WaitFor(t, email, "Confirme su correo", 10*time.Second)
+	m := sixDigits.FindStringSubmatch(msg.Text)
+	if m == nil {
+		t.Fatalf("no code in the verification email:\n%s", msg.Text)
+	}
+	api.do("POST", "/v1/accounts/email-verification", `{"email":"`+email+`","code":"`+m[1]+
+		`"}`, "").want(t, 200, "verify email")
+}
+
+// lastText returns the code of the newest text message to number in the
+// node's development outbox.
+func lastText(t *testing.T, n *node, number string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(n.app.Config.DataDir, sms.OutboxFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		var e sms.OutboxEntry
+		if json.Unmarshal([]byte(lines[i]), &e) == nil && e.To == number {
+			if m := regexp.MustCompile(`\b(\d{6})\b`).FindStringSubmatch(e.Body); m != nil {
+				return m[1]
+			}
+		}
+	}
+	t.Fatalf("no text to %s in the outbox:\n%s", number, raw)
+	return ""
+}
+
+// lastEmailCode returns the code of the newest sign-in code email to addr.
+func lastEmailCode(t *testing.T, smtp *mailtest.Server, addr string) string {
+	t.Helper()
+	msg := smtp.WaitFor(t, addr, "Su código para ingresar", 10*time.Second)
+	m := sixDigits.FindStringSubmatch(msg.Text)
+	if m == nil {
+		t.Fatalf("no code in the email:\n%s", msg.Text)
+	}
+	return m[1]
+}
+
+// TestCodeFactors adds a text-message and an email factor through the
+// API, reads their codes where they were delivered (the development SMS
+// outbox, an SMTP server), and signs in with each: amr sms and mail. Text
+// codes need a stronger factor first; codes are throttled.
+func TestCodeFactors(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		n, smtp := mfaNode(t, dialect, nil)
+		api := apiClient{t: t, base: n.url}
+		const email, phone = "codigos@ejemplo.co", "+573001234567"
+		p := signUp(t, api, email, "customer")
+		verifyEmail(t, api, smtp, email)
+
+		// 1. Text codes are a backup: not before a stronger factor.
+		r := api.do("POST", "/v1/me/mfa/sms", `{"phone":"300 123 4567"}`, p.token)
+		if r.status != 409 || r.str("code") != "strong_factor_required" {
+			t.Fatalf("text factor without a stronger one: %d %s", r.status, r.raw)
+		}
+		_, _, token := enrollTOTP(t, api, p.token, time.Now())
+		p.token = token // stepped up by the activation
+		api.do("POST", "/v1/me/mfa/sms", `{"phone":"601 123 4567"}`, p.token).
+			want(t, 400, "a landline")
+
+		// 2. Enrol the phone and the address with the codes they received.
+		e := api.do("POST", "/v1/me/mfa/sms", `{"phone":"300 123 4567","name":"Celular"}`,
+			p.token).want(t, 200, "text factor")
+		smsID := e.str("factor_id")
+		if e.str("hint") == "" || strings.Contains(e.str("hint"), "1234567") {
+			t.Errorf("hint of the phone: %q", e.str("hint"))
+		}
+		api.do("POST", "/v1/me/mfa/codes/"+smsID+"/activate", `{"code":"`+
+			lastText(t, n, phone)+`"}`, p.token).want(t, 200, "activate the phone")
+		e = api.do("POST", "/v1/me/mfa/email", `{}`, p.token).want(t, 200, "email factor")
+		mailID := e.str("factor_id")
+		api.do("POST", "/v1/me/mfa/codes/"+mailID+"/activate", `{"code":"`+
+			lastEmailCode(t, smtp, email)+`"}`, p.token).want(t, 200, "activate the address")
+
+		// 3. Sign in with a text code.
+		login := api.do("POST", "/v1/auth/login", credentials(email), "").want(t, 200, "login")
+		var offered []string
+		for _, f := range login.body["factors"].([]any) {
+			offered = append(offered, f.(map[string]any)["method"].(string))
+		}
+		if !slices.Equal(offered, []string{"totp", "sms", "email", "recovery_code"}) {
+			t.Errorf("methods offered: %v", offered)
+		}
+		token = login.str("mfa_token")
+		// As if the activation codes had gone out a minute ago: one code per
+		// factor per 30 seconds.
+		_, err := n.app.DB.ExecContext(context.Background(), n.app.DB.Rebind(
+			`UPDATE mfa_oob_codes SET sent_at = ?`), time.Now().Add(-time.Minute).UTC())
+		if err != nil {
+			t.Fatal(err)
+		}
+		api.do("POST", "/v1/auth/mfa/send-code", `{"mfa_token":"`+token+`","factor_id":"`+
+			smsID+`"}`, "").want(t, 200, "send a text code")
+		again := api.do("POST", "/v1/auth/mfa/send-code", `{"mfa_token":"`+token+
+			`","factor_id":"`+smsID+`"}`, "")
+		if again.status != 429 || again.str("code") != "too_many_codes" ||
+			again.header.Get("Retry-After") == "" {
+			t.Errorf("a second code at once: %d %v %s", again.status, again.header, again.raw)
+		}
+		s := api.do("POST", "/v1/auth/mfa/verify", `{"mfa_token":"`+token+
+			`","method":"sms","factor_id":"`+smsID+`","code":"`+lastText(t, n, phone)+`"}`, "").
+			want(t, 200, "text code")
+		if acr, amr := amrOf(t, s.str("access_token")); acr != "mfa" ||
+			!slices.Equal(amr, []string{"pwd", "sms"}) {
+			t.Errorf("after a text code: acr %q amr %v", acr, amr)
+		}
+
+		// 4. And with an email code.
+		token = api.do("POST", "/v1/auth/login", credentials(email), "").str("mfa_token")
+		api.do("POST", "/v1/auth/mfa/send-code", `{"mfa_token":"`+token+`","factor_id":"`+
+			mailID+`"}`, "").want(t, 200, "send an email code")
+		s = api.do("POST", "/v1/auth/mfa/verify", `{"mfa_token":"`+token+
+			`","method":"email","factor_id":"`+mailID+`","code":"`+
+			lastEmailCode(t, smtp, email)+`"}`, "").want(t, 200, "email code")
+		if _, amr := amrOf(t, s.str("access_token")); !slices.Equal(amr, []string{"pwd", "mail"}) {
+			t.Errorf("after an email code: amr %v", amr)
+		}
+
+		// 5. The person heard of each new factor.
+		smtp.WaitFor(t, email, "Se agregó un método de verificación", 10*time.Second)
 	})
 }

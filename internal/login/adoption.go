@@ -106,6 +106,7 @@ func (a *Adoption) current() ([]adoptionRow, error) {
 const adoptionQuery = `
 WITH holders AS (
     SELECT user_id FROM mfa_factors WHERE activated_at IS NOT NULL
+    UNION SELECT user_id FROM mfa_oob_factors WHERE activated_at IS NOT NULL
     UNION SELECT user_id FROM passkeys
 ), roles AS (
     SELECT user_id, role FROM role_bindings WHERE expires_at IS NULL OR expires_at > ?

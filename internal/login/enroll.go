@@ -166,6 +166,7 @@ func (h *Handlers) enrollPasskey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return h.failed(ctx, ch, err)
 	}
+	h.noticePasskey(ch.UserID, true, cred.Name)
 	return h.complete(w, r, ch, passkeyAMR(cred), true)
 }
 

@@ -88,6 +88,9 @@ func badMethod(withPassword bool) *httpx.Problem {
 // factorProblem turns the errors of packages mfa and passkeys into problem
 // documents; others pass through.
 func factorProblem(err error) error {
+	if p := oobProblem(err); p != nil {
+		return p
+	}
 	switch {
 	case errors.Is(err, mfa.ErrTooManyAttempts):
 		return httpx.NewProblem(http.StatusTooManyRequests, "too_many_attempts",

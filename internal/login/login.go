@@ -24,8 +24,11 @@
 package login
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/cerrojo/cerrojo/internal/accounts"
@@ -49,7 +52,39 @@ type Handlers struct {
 	// Limits, when set, add per-account rate limits to the per-address ones
 	// the server applies: sign-ins per account, codes per person.
 	Limits *ratelimit.Middleware
+	// Notices, when set, tells people a passkey was added to or removed
+	// from their account (package mfa tells them about its own factors).
+	Notices PasskeyNotifier
+	Logger  *slog.Logger
+
+	pending sync.WaitGroup
 }
+
+// PasskeyNotifier tells a person about a change to their passkeys.
+type PasskeyNotifier interface {
+	PasskeyChanged(ctx context.Context, userID string, added bool, label string) error
+}
+
+// noticePasskey sends a passkey notice in the background, after the
+// change committed; a failure is logged, since the change stands.
+func (h *Handlers) noticePasskey(userID string, added bool, label string) {
+	if h.Notices == nil {
+		return
+	}
+	h.pending.Add(1)
+	go func() {
+		defer h.pending.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := h.Notices.PasskeyChanged(ctx, userID, added, label); err != nil &&
+			h.Logger != nil {
+			h.Logger.Warn("passkey notice failed", "user_id", userID, "error", err.Error())
+		}
+	}()
+}
+
+// Wait returns when the notices in flight are sent; call it at shutdown.
+func (h *Handlers) Wait() { h.pending.Wait() }
 
 // Routes registers the public routes; requireSession guards those that
 // act on the caller's own session.

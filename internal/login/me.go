@@ -115,10 +115,13 @@ type codeRequest struct {
 }
 
 // Activated answers the activation of a factor; RecoveryCodes are set,
-// and shown this once, when it was the person's first.
+// and shown this once, when it was the person's first. The code that
+// activated the factor proved it: the session steps up with it, and
+// AccessToken carries the new level (the refresh token is unchanged).
 type Activated struct {
 	Activated     bool     `json:"activated"`
 	RecoveryCodes []string `json:"recovery_codes,omitempty"`
+	StepUpResponse
 }
 
 func (h *Handlers) meActivateTOTP(w http.ResponseWriter, r *http.Request) error {
@@ -130,16 +133,25 @@ func (h *Handlers) meActivateTOTP(w http.ResponseWriter, r *http.Request) error 
 	if err := h.activateTOTP(ctx, id, r.PathValue("id"), req.Code, m); err != nil {
 		return factorProblem(err)
 	}
-	return h.activated(w, r, id)
+	return h.activated(w, r, []string{"otp"})
 }
 
-func (h *Handlers) activated(w http.ResponseWriter, r *http.Request, userID string) error {
-	codes, err := h.firstRecoveryCodes(r.Context(), userID, accounts.MetaOf(r))
+// activated answers the activation of a factor that proved amr: the
+// session steps up with it, and a first factor brings recovery codes.
+func (h *Handlers) activated(w http.ResponseWriter, r *http.Request, amr []string) error {
+	ses, _ := sessions.FromContext(r.Context())
+	m := accounts.MetaOf(r)
+	up, err := h.stepUpWith(r, ses, amr, m)
+	if err != nil {
+		return err
+	}
+	codes, err := h.firstRecoveryCodes(r.Context(), ses.UserID, m)
 	if err != nil {
 		return err
 	}
 	noStore(w)
-	return httpx.WriteJSON(w, http.StatusOK, Activated{Activated: true, RecoveryCodes: codes})
+	return httpx.WriteJSON(w, http.StatusOK, Activated{Activated: true, RecoveryCodes: codes,
+		StepUpResponse: up})
 }
 
 func (h *Handlers) meRenameFactor(w http.ResponseWriter, r *http.Request) error {
@@ -250,10 +262,12 @@ type meRegisterPasskeyRequest struct {
 	Name        string          `json:"name"`
 }
 
-// PasskeyRegistered answers a new passkey; RecoveryCodes as in Activated.
+// PasskeyRegistered answers a new passkey; RecoveryCodes and the new
+// access token as in Activated.
 type PasskeyRegistered struct {
 	Passkey       passkeys.Credential `json:"passkey"`
 	RecoveryCodes []string            `json:"recovery_codes,omitempty"`
+	StepUpResponse
 }
 
 func (h *Handlers) meRegisterPasskey(w http.ResponseWriter, r *http.Request) error {
@@ -267,13 +281,19 @@ func (h *Handlers) meRegisterPasskey(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return factorProblem(err)
 	}
+	h.noticePasskey(id, true, cred.Name)
+	ses, _ := sessions.FromContext(ctx)
+	up, err := h.stepUpWith(r, ses, passkeyAMR(cred), m)
+	if err != nil {
+		return err
+	}
 	codes, err := h.firstRecoveryCodes(ctx, id, m)
 	if err != nil {
 		return err
 	}
 	noStore(w)
 	return httpx.WriteJSON(w, http.StatusCreated, PasskeyRegistered{Passkey: cred,
-		RecoveryCodes: codes})
+		RecoveryCodes: codes, StepUpResponse: up})
 }
 
 func (h *Handlers) meRenamePasskey(w http.ResponseWriter, r *http.Request) error {
@@ -296,9 +316,10 @@ func (h *Handlers) meRemovePasskey(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(creds, func(c passkeys.Credential) bool {
+	i := slices.IndexFunc(creds, func(c passkeys.Credential) bool {
 		return c.ID == r.PathValue("id")
-	}) {
+	})
+	if i < 0 {
 		return factorProblem(passkeys.ErrNotFound)
 	}
 	if err := h.keepsRequiredFactor(ctx, id, true); err != nil {
@@ -308,6 +329,7 @@ func (h *Handlers) meRemovePasskey(w http.ResponseWriter, r *http.Request) error
 		passkeys.Meta(accounts.MetaOf(r))); err != nil {
 		return factorProblem(err)
 	}
+	h.noticePasskey(id, false, creds[i].Name)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -71,7 +71,17 @@ func (h *Handlers) standingOf(ctx context.Context, userID string) (standing, err
 		return st, err
 	}
 	for _, f := range all {
-		if f.Active() {
+		if !f.Active() {
+			continue
+		}
+		// A text factor of a person with no stronger one, under
+		// mfa.sms_requires_strong_factor, or a channel turned off, is not
+		// a factor now.
+		ok, err := h.MFA.Usable(ctx, userID, f.Kind)
+		if err != nil {
+			return st, err
+		}
+		if ok {
 			st.factors = append(st.factors, f)
 		}
 	}

@@ -112,18 +112,28 @@ func (h *Handlers) stepUp(w http.ResponseWriter, r *http.Request) error {
 			return factorProblem(err)
 		}
 	}
-	is, err := h.Sessions.StepUp(ctx, ses, amr, sessions.Meta(m))
-	if errors.Is(err, sessions.ErrSessionEnded) {
-		return httpx.NewProblem(http.StatusUnauthorized, "invalid_token",
-			"the session has ended; sign in again")
-	}
+	up, err := h.stepUpWith(r, ses, amr, m)
 	if err != nil {
 		return err
 	}
-	now := h.Clock.Now()
-	return httpx.WriteJSON(w, http.StatusOK, StepUpResponse{AccessToken: is.AccessToken,
-		TokenType: "Bearer", ExpiresIn: NewTokenResponse(is, now).ExpiresIn,
-		SessionID: is.Session.ID, ACR: is.Session.ACR, AMR: is.Session.AMR})
+	return httpx.WriteJSON(w, http.StatusOK, up)
+}
+
+// stepUpWith records that the person of ses just proved amr and returns
+// the session's new access token.
+func (h *Handlers) stepUpWith(r *http.Request, ses sessions.Session, amr []string,
+	m accounts.Meta) (StepUpResponse, error) {
+	is, err := h.Sessions.StepUp(r.Context(), ses, amr, sessions.Meta(m))
+	if errors.Is(err, sessions.ErrSessionEnded) {
+		return StepUpResponse{}, httpx.NewProblem(http.StatusUnauthorized, "invalid_token",
+			"the session has ended; sign in again")
+	}
+	if err != nil {
+		return StepUpResponse{}, err
+	}
+	return StepUpResponse{AccessToken: is.AccessToken, TokenType: "Bearer",
+		ExpiresIn: NewTokenResponse(is, h.Clock.Now()).ExpiresIn, SessionID: is.Session.ID,
+		ACR: is.Session.ACR, AMR: is.Session.AMR}, nil
 }
 
 func (h *Handlers) stepUpPasskeyOptions(w http.ResponseWriter, r *http.Request) error {

@@ -1,11 +1,13 @@
 package mfa
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,12 +20,16 @@ import (
 const KindTOTP = "totp"
 
 // Factor is a second factor as its owner may see it. It never holds the
-// seed.
+// seed, phone number or address.
 type Factor struct {
-	ID   string
+	ID string
+	// Kind is KindTOTP, KindSMS or KindEmail.
 	Kind string
 	// Name is the person's label for it; empty until they give one.
-	Name      string
+	Name string
+	// Hint shows where a text or email factor's codes go, masked, such as
+	// "+57 300 ••• ••67"; empty for TOTP.
+	Hint      string
 	CreatedAt time.Time
 	// ActivatedAt is zero while the factor waits for its first code.
 	ActivatedAt time.Time
@@ -338,8 +344,9 @@ func (s *Service) VerifyTOTP(ctx context.Context, userID, code string, m Meta) (
 // phones whose clocks drift.
 func skew(step, cur uint64) string { return strconv.FormatInt(int64(step)-int64(cur), 10) }
 
-// Factors lists a person's factors, oldest first: the active ones and a
-// pending one that can still be activated. Seeds are never returned.
+// Factors lists a person's factors of every kind, oldest first: the active
+// ones and pending ones that can still be activated. Seeds, phone numbers
+// and addresses are never returned.
 func (s *Service) Factors(ctx context.Context, userID string) ([]Factor, error) {
 	rows, err := s.store().factors(ctx, userID, false)
 	if err != nil {
@@ -354,6 +361,14 @@ func (s *Service) Factors(ctx context.Context, userID string) ([]Factor, error) 
 		out = append(out, Factor{ID: f.id, Kind: f.kind, Name: f.name, CreatedAt: f.createdAt,
 			ActivatedAt: f.activatedAt.Time, LastUsedAt: f.lastUsedAt.Time})
 	}
+	oob, err := s.oobFactorList(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, oob...)
+	slices.SortStableFunc(out, func(a, b Factor) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
 	return out, nil
 }
 
@@ -369,6 +384,9 @@ func (s *Service) RenameFactor(ctx context.Context, userID, factorID, name strin
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx, st store) error {
 		done, err := st.rename(ctx, userID, factorID, name)
+		if err == nil && !done {
+			done, err = st.renameOOB(ctx, userID, factorID, name)
+		}
 		if err != nil {
 			return err
 		}
@@ -386,7 +404,8 @@ func (s *Service) RenameFactor(ctx context.Context, userID, factorID, name strin
 	return nil
 }
 
-// RemoveFactor deletes a factor, pending or active. Recovery codes stay:
+// RemoveFactor deletes a factor of any kind of this package, pending or
+// active, with its live code if it has one. Recovery codes stay:
 // the person may still have a passkey, which this package does not see;
 // the caller deletes them (DeleteRecoveryCodes) when no factor of any kind
 // is left. The caller must make sure the person authenticated recently.
@@ -397,7 +416,11 @@ func (s *Service) RemoveFactor(ctx context.Context, userID, factorID string, m M
 	var removed factorRow
 	err := s.inTx(ctx, func(tx *sql.Tx, st store) error {
 		var err error
-		if removed, err = st.deleteFactor(ctx, userID, factorID); err != nil {
+		removed, err = st.deleteFactor(ctx, userID, factorID)
+		if errors.Is(err, ErrNoSuchFactor) {
+			removed, err = st.deleteOOBFactor(ctx, userID, factorID)
+		}
+		if err != nil {
 			return err
 		}
 		_, err = s.audit.Append(ctx, tx, m.event(audit.Event{Actor: person(userID),
@@ -411,24 +434,40 @@ func (s *Service) RemoveFactor(ctx context.Context, userID, factorID string, m M
 	}
 	if removed.active() {
 		s.notify(ctx, "factors_changed", func(ctx context.Context) error {
-			return s.notifier.FactorsChanged(ctx, userID, ChangeFactorRemoved)
+			return s.notifier.FactorsChanged(ctx, userID, removedChange(removed.kind))
 		})
 	}
 	return nil
 }
 
 // HasActiveFactor reports whether the person has an active factor of this
-// package (TOTP). Recovery codes alone do not count: they are a way back
-// in, not a factor to be challenged for.
+// package that the current policy lets them use: TOTP, or a text or email
+// factor whose channel is on (and, for text, whose strong-factor rule is
+// met). Recovery codes alone do not count: they are a way back in, not a
+// factor to be challenged for.
 func (s *Service) HasActiveFactor(ctx context.Context, userID string) (bool, error) {
-	return s.store().hasActive(ctx, userID)
+	ok, err := s.store().hasActive(ctx, userID)
+	if err != nil || ok {
+		return ok, err
+	}
+	return s.hasUsableOOB(ctx, userID)
 }
 
 // Adoption counts the active accounts (state 'active') and those of them
-// with at least one active TOTP factor, for metrics. Passkeys are kept
-// elsewhere and are not counted.
+// with at least one active factor of this package (TOTP, text or email),
+// for metrics. Passkeys are kept elsewhere and are not counted. The two
+// kinds are counted by two statements, so a factor added between them can
+// be off by one for one reading.
 func (s *Service) Adoption(ctx context.Context) (withFactor, active int, err error) {
-	return s.store().adoption(ctx)
+	withTOTP, active, err := s.store().adoption(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	onlyOOB, err := s.store().countOnlyOOB(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	return min(withTOTP+onlyOOB, active), active, nil
 }
 
 // validFactorID reports whether id has the shape newFactorID makes: "mfa_"

@@ -17,25 +17,28 @@ import (
 	"github.com/cerrojo/cerrojo/internal/clock"
 	"github.com/cerrojo/cerrojo/internal/counters"
 	"github.com/cerrojo/cerrojo/internal/keyring"
+	"github.com/cerrojo/cerrojo/internal/sms"
 	"github.com/cerrojo/cerrojo/internal/storage"
 )
 
 // Errors of the operations. Callers tell them apart with errors.Is.
 var (
-	// ErrInvalidCode is a TOTP or recovery code that is malformed, wrong or
-	// already used. Every one counts toward the rate limit; the caller
-	// should count it toward account lockout too.
+	// ErrInvalidCode is a TOTP, recovery, text or email code that is
+	// malformed, wrong, expired or already used. Every one counts toward
+	// the rate limit; the caller should count it toward account lockout
+	// too.
 	ErrInvalidCode = errors.New("mfa: the code is not valid")
 	// ErrCodeReused is a TOTP code that was right but whose time step was
-	// already used (RFC 6238 section 5.2), or a recovery code already
-	// spent. errors.Is(ErrCodeReused, ErrInvalidCode) holds, so callers
+	// already used (RFC 6238 section 5.2), or a recovery, text or email
+	// code already spent. errors.Is(ErrCodeReused, ErrInvalidCode) holds, so callers
 	// that do not care treat it as any wrong code.
 	ErrCodeReused = fmt.Errorf("%w: it was already used", ErrInvalidCode)
 	// ErrTooManyAttempts means the person's wrong codes reached
 	// Config.MaxFailures in the current window; no code is checked until
 	// the window ends.
 	ErrTooManyAttempts = errors.New("mfa: too many wrong codes; try again later")
-	// ErrNoFactor means the person has no active TOTP factor to verify.
+	// ErrNoFactor means the person has no active TOTP factor to verify,
+	// or that the text or email factor named is not active yet.
 	ErrNoFactor = errors.New("mfa: no active factor")
 	// ErrNoSuchFactor means the person has no factor with that id.
 	ErrNoSuchFactor = errors.New("mfa: no such factor")
@@ -53,13 +56,47 @@ var (
 	// ErrInvalidInput wraps a problem with a label or name, which the
 	// error names.
 	ErrInvalidInput = errors.New("mfa: invalid input")
+	// ErrInvalidPhone is a phone number that is not valid or cannot
+	// receive text messages. errors.Is(ErrInvalidPhone, ErrInvalidInput)
+	// holds.
+	ErrInvalidPhone = fmt.Errorf("%w: phone number", ErrInvalidInput)
+	// ErrSMSDisabled means codes by text message are switched off
+	// (Config.SMSCodes).
+	ErrSMSDisabled = errors.New("mfa: codes by text message are not offered")
+	// ErrEmailCodesDisabled means codes by email are switched off
+	// (Config.EmailCodes).
+	ErrEmailCodesDisabled = errors.New("mfa: codes by email are not offered")
+	// ErrStrongFactorRequired means codes by text message are offered only
+	// to people who also hold an authenticator app or a passkey
+	// (Config.SMSRequiresStrongFactor; OWASP ASVS 5.0 requirement 6.6.1),
+	// and this person holds neither.
+	ErrStrongFactorRequired = errors.New(
+		"mfa: codes by text message need an authenticator app or a passkey first")
+	// ErrEmailNotVerified means the account's email address has not been
+	// verified, so codes cannot be sent to it.
+	ErrEmailNotVerified = errors.New("mfa: the account's email address is not verified")
+	// ErrAddressChanged means the account's email address is no longer
+	// the one the email factor was enrolled with; the person must enrol
+	// it again.
+	ErrAddressChanged = errors.New(
+		"mfa: the account's email address changed since the factor was added")
+	// ErrAlreadyEnrolled means the person already has an active factor
+	// sending codes to that phone number or address.
+	ErrAlreadyEnrolled = errors.New("mfa: that destination is already a factor")
+	// ErrThrottled means too many codes were sent lately; the error is a
+	// *ThrottledError, which says when to try again.
+	ErrThrottled = errors.New("mfa: too many codes sent; try again later")
+	// ErrDelivery wraps the failure to hand a code to the text-message
+	// provider or the mail sender. The code was issued but may not
+	// arrive; the person can ask for another one.
+	ErrDelivery = errors.New("mfa: the code could not be sent")
 )
 
 // Config tunes the service. The zero value of each field means its
 // default.
 type Config struct {
-	// MaxFailures is how many wrong codes (TOTP and recovery together) a
-	// person may send in FailureWindow; default 5.
+	// MaxFailures is how many wrong codes (TOTP, recovery, text and email
+	// together) a person may send in FailureWindow; default 5.
 	MaxFailures int
 	// FailureWindow starts at the first wrong code and lasts this long;
 	// default 15 minutes.
@@ -69,6 +106,22 @@ type Config struct {
 	// EnrollmentTTL is how long a pending factor can be activated; default
 	// 30 minutes.
 	EnrollmentTTL time.Duration
+
+	// SMSCodes offers one-time codes by text message as a second factor.
+	// Off by default; Options.SMS must be set when it is on.
+	SMSCodes bool
+	// SMSRequiresStrongFactor accepts codes by text message only from
+	// people who also hold an active TOTP factor or, through
+	// Options.StrongFactor, a passkey (OWASP ASVS 5.0 requirement 6.6.1):
+	// a text can be read by whoever takes over the phone number.
+	SMSRequiresStrongFactor bool
+	// EmailCodes offers one-time codes by email, to the account's verified
+	// address, as a second factor. Off by default; Options.EmailCode must
+	// be set when it is on.
+	EmailCodes bool
+	// CodeTTL is how long a texted or emailed code stays valid; default
+	// and most 10 minutes.
+	CodeTTL time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -83,6 +136,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.EnrollmentTTL == 0 {
 		c.EnrollmentTTL = defaultEnrollmentTTL
+	}
+	if c.CodeTTL == 0 {
+		c.CodeTTL = defaultCodeTTL
 	}
 	return c
 }
@@ -101,6 +157,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("mfa config: max_totp_factors is %d, want 1 to 20", c.MaxTOTPFactors)
 	case c.EnrollmentTTL < time.Minute || c.EnrollmentTTL > 24*time.Hour:
 		return fmt.Errorf("mfa config: enrollment_ttl is %s, want 1m to 24h", c.EnrollmentTTL)
+	case c.CodeTTL < minCodeTTL || c.CodeTTL > maxCodeTTL:
+		return fmt.Errorf("mfa config: code_ttl is %s, want %s to %s", c.CodeTTL, minCodeTTL,
+			maxCodeTTL)
 	}
 	return nil
 }
@@ -108,12 +167,17 @@ func (c Config) Validate() error {
 // Change says what changed about a person's factors, for Notifier.
 type Change string
 
-// The changes a Notifier hears about.
+// The changes a Notifier hears about. ChangeFactorRemoved is the removal
+// of a TOTP factor; it was named before there were other kinds.
 const (
 	ChangeTOTPAdded              Change = "totp_added"
 	ChangeFactorRemoved          Change = "factor_removed"
 	ChangeRecoveryCodesGenerated Change = "recovery_codes_generated"
 	ChangeRecoveryCodesDeleted   Change = "recovery_codes_deleted"
+	ChangeSMSAdded               Change = "sms_added"
+	ChangeSMSRemoved             Change = "sms_removed"
+	ChangeEmailAdded             Change = "email_added"
+	ChangeEmailRemoved           Change = "email_removed"
 )
 
 // Notifier tells a person about changes to their second factors, so that
@@ -128,8 +192,9 @@ type Notifier interface {
 // Options are a Service's dependencies.
 type Options struct {
 	DB *storage.DB
-	// Ring seals TOTP seeds and recovery-code hashes and keys the rate
-	// limit's counter names.
+	// Ring seals TOTP seeds, recovery-code hashes and the destinations of
+	// text and email factors, and keys the MACs of their codes and the
+	// rate limit's counter names.
 	Ring  *keyring.Ring
 	Audit audit.Recorder
 	// Counters counts wrong codes across nodes; counters.NewSQL(DB, Clock)
@@ -144,10 +209,22 @@ type Options struct {
 	Rand   io.Reader    // crypto/rand when nil
 	Logger *slog.Logger // for failed notifications; slog.Default when nil
 	Config Config
+
+	// SMS sends codes by text message; required when Config.SMSCodes is
+	// set.
+	SMS sms.Sender
+	// EmailCode sends a code by email; required when Config.EmailCodes is
+	// set. notify.Mailer.EmailCode is one.
+	EmailCode EmailCodeFunc
+	// StrongFactor, when set, reports whether the person holds a strong
+	// factor kept outside this package (a passkey), for
+	// Config.SMSRequiresStrongFactor. When nil only TOTP counts.
+	StrongFactor func(ctx context.Context, userID string) (bool, error)
 }
 
-// Service manages TOTP factors and recovery codes. It is safe for
-// concurrent use, and several nodes may share one database.
+// Service manages TOTP factors, text and email factors, and recovery
+// codes. It is safe for concurrent use, and several nodes may share one
+// database.
 type Service struct {
 	db       *storage.DB
 	ring     *keyring.Ring
@@ -160,6 +237,10 @@ type Service struct {
 	logger   *slog.Logger
 	cfg      Config
 	pending  sync.WaitGroup
+
+	sms          sms.Sender
+	emailCode    EmailCodeFunc
+	strongFactor func(ctx context.Context, userID string) (bool, error)
 }
 
 // New returns a service, or an error naming the option that is missing or
@@ -179,9 +260,16 @@ func New(o Options) (*Service, error) {
 	if err := o.Config.Validate(); err != nil {
 		return nil, err
 	}
+	switch {
+	case o.Config.SMSCodes && o.SMS == nil:
+		return nil, errors.New("mfa: codes by text message are on but there is no SMS sender")
+	case o.Config.EmailCodes && o.EmailCode == nil:
+		return nil, errors.New("mfa: codes by email are on but there is no email sender")
+	}
 	s := &Service{db: o.DB, ring: o.Ring, audit: o.Audit, counters: o.Counters,
 		notifier: o.Notifier, issuer: o.Issuer, clock: o.Clock, rand: o.Rand,
-		logger: o.Logger, cfg: o.Config.withDefaults()}
+		logger: o.Logger, cfg: o.Config.withDefaults(), sms: o.SMS, emailCode: o.EmailCode,
+		strongFactor: o.StrongFactor}
 	if s.clock == nil {
 		s.clock = clock.System{}
 	}

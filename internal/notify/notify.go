@@ -1,5 +1,6 @@
-// Package notify turns account and session events into emails: it
-// implements the Notifier interfaces of packages accounts and sessions with
+// Package notify turns account, session and second-factor events into
+// emails: it implements the Notifier interfaces of packages accounts,
+// sessions and mfa, mfa's email-code delivery and the passkey notices, with
 // package mail's templates and sender, in each person's language.
 //
 // Codes and links pass through here on their way to the sender and are
@@ -18,7 +19,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/mail"
 )
 
-// Mailer sends the emails of accounts and sessions.
+// Mailer sends the emails of accounts, sessions and second factors.
 type Mailer struct {
 	Renderer *mail.Renderer
 	Sender   mail.Sender

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"strconv"
 
 	"github.com/cerrojo/cerrojo/internal/audit"
@@ -71,4 +72,30 @@ func (s *Service) Remove(ctx context.Context, userID, id string, m Meta) error {
 				"backup_eligible": strconv.FormatBool(rec.BackupEligible)}}))
 		return err
 	})
+}
+
+// RemoveAll removes every passkey of the person, for account recovery by
+// an operator after checking who the person is out of band. actor is who
+// did it and reason why; the audit event mfa.passkey.remove_all records
+// both and the count, in the same transaction.
+func (s *Service) RemoveAll(ctx context.Context, userID string, actor audit.Actor,
+	reason string, m Meta) (int, error) {
+	var n int64
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.db.Rebind(`DELETE FROM passkeys WHERE user_id = ?`),
+			userID)
+		if err != nil {
+			return fmt.Errorf("remove passkeys: %w", err)
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = s.audit.Append(ctx, tx, m.event(audit.Event{Actor: actor,
+			Action: "mfa.passkey.remove_all", Outcome: audit.OutcomeSuccess,
+			Target: audit.Target{Type: "user", ID: userID},
+			Details: map[string]string{"passkeys": strconv.FormatInt(n, 10),
+				"reason": reason}}))
+		return err
+	})
+	return int(n), err
 }
