@@ -166,7 +166,7 @@ func TestTOTPSignIn(t *testing.T) {
 		if len(recovery) != 10 {
 			t.Fatalf("first factor came with %d recovery codes, want 10", len(recovery))
 		}
-		smtp.WaitFor(t, email, "", 10*time.Second)
+		smtp.WaitFor(t, email, "Se agregó un método de verificación", 10*time.Second)
 
 		// 1. The password alone now gives a challenge.
 		r := api.do("POST", "/v1/auth/login", credentials(email), "").want(t, 200, "login")
@@ -211,6 +211,7 @@ func TestTOTPSignIn(t *testing.T) {
 		if _, amr := amrOf(t, s.str("access_token")); !slices.Equal(amr, []string{"pwd", "otp"}) {
 			t.Errorf("amr after a recovery code: %v", amr)
 		}
+		smtp.WaitFor(t, email, "Se usó un código de recuperación", 10*time.Second)
 		token = api.do("POST", "/v1/auth/login", credentials(email), "").str("mfa_token")
 		verify(token, `"method":"recovery_code","code":"`+recovery[0]+`"`).
 			want(t, 401, "the same recovery code again")
@@ -448,7 +449,7 @@ func passkeyAnswer(extra, challenge string, credential []byte) string {
 // origin, or one replayed, is refused; people list, rename and remove.
 func TestPasskeys(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
-		n, _ := mfaNode(t, dialect, nil)
+		n, smtp := mfaNode(t, dialect, nil)
 		api := apiClient{t: t, base: n.url}
 		const email = "llave@ejemplo.co"
 		p := signUp(t, api, email, "customer")
@@ -536,6 +537,8 @@ func TestPasskeys(t *testing.T) {
 		}
 		api.do("DELETE", "/v1/me/passkeys/pk_nothere", "", fresh).want(t, 404, "remove unknown")
 		api.do("DELETE", "/v1/me/passkeys/"+registered.Passkey.ID, "", fresh).want(t, 204, "remove")
+		smtp.WaitFor(t, email, "Se agregó un método de verificación", 10*time.Second)
+		smtp.WaitFor(t, email, "Se quitó un método de verificación", 10*time.Second)
 		r = api.do("POST", "/v1/auth/login", credentials(email), "").want(t, 200, "login")
 		if r.body["mfa_required"] == true {
 			t.Errorf("recovery codes alone still demand a second factor: %s", r.raw)
