@@ -111,12 +111,17 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App, e
 	if a.Limits != nil {
 		public.Limit = limitRoutes(a.Limits)
 	}
-	a.Server = server.New(public)
+	if a.Server, err = server.New(public); err != nil {
+		return nil, fmt.Errorf("http.tls_cert_file: %w", err)
+	}
 	if cfg.Admin.ListenAddr != "" {
 		// The admin listener serves operators on a private network: it is
 		// not rate limited.
-		a.Admin = server.New(server.Options{Name: "admin", HTTP: cfg.HTTP, Logger: logger,
+		a.Admin, err = server.New(server.Options{Name: "admin", HTTP: cfg.HTTP, Logger: logger,
 			Registry: reg, Metrics: metrics, Checks: a.readinessChecks(), Proxies: proxies})
+		if err != nil {
+			return nil, fmt.Errorf("http.tls_cert_file: %w", err)
+		}
 	}
 	a.routes()
 	return a, nil

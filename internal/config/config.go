@@ -363,6 +363,11 @@ type HTTPConfig struct {
 	// of them may name the client in X-Forwarded-For or Forwarded; every
 	// other connection is its own client. Empty trusts no header.
 	TrustedProxies string `yaml:"trusted_proxies" env:"CERROJO_HTTP_TRUSTED_PROXIES"`
+	// TLSCertFile and TLSKeyFile, both set, serve HTTPS (TLS 1.2 or
+	// newer) on both listeners. The files are read again when they change,
+	// so a renewed certificate needs no restart.
+	TLSCertFile string `yaml:"tls_cert_file" env:"CERROJO_HTTP_TLS_CERT_FILE"`
+	TLSKeyFile  string `yaml:"tls_key_file" env:"CERROJO_HTTP_TLS_KEY_FILE"`
 }
 
 // Default returns the configuration used when nothing is set.

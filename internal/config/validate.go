@@ -167,5 +167,10 @@ func (h HTTPConfig) validate() []error {
 			Env: "CERROJO_HTTP_MAX_HEADER_BYTES", Value: strconv.Itoa(h.MaxHeaderBytes),
 			Reason: fmt.Sprintf("must be %d to %d", minHeaderBytes, maxHeaderBytes)})
 	}
+	if (h.TLSCertFile == "") != (h.TLSKeyFile == "") {
+		errs = append(errs, &KeyError{Key: "http.tls_cert_file", Env: "CERROJO_HTTP_TLS_CERT_FILE",
+			Value:  h.TLSCertFile,
+			Reason: "and http.tls_key_file go together: set both, or neither"})
+	}
 	return errs
 }

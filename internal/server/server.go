@@ -7,6 +7,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,10 +55,13 @@ type Server struct {
 	router  *httpx.Router
 	handler http.Handler
 	http    *http.Server
+	tls     *tls.Config // nil: plain HTTP
 }
 
-// New builds a server. Its operational routes are already registered.
-func New(opts Options) *Server {
+// New builds a server. Its operational routes are already registered. It
+// fails only when http.tls_cert_file and http.tls_key_file cannot be
+// loaded.
+func New(opts Options) (*Server, error) {
 	if opts.Name == "" {
 		opts.Name = "public"
 	}
@@ -86,7 +90,15 @@ func New(opts Options) *Server {
 	h = httpx.RequestInfo(opts.Proxies)(h)
 	s.handler = h
 
+	if opts.HTTP.TLSCertFile != "" {
+		certs, err := newCertReloader(opts.HTTP.TLSCertFile, opts.HTTP.TLSKeyFile, logger)
+		if err != nil {
+			return nil, err
+		}
+		s.tls = tlsConfig(certs)
+	}
 	s.http = &http.Server{
+		TLSConfig:         s.tls,
 		Handler:           h,
 		ReadHeaderTimeout: opts.HTTP.ReadHeaderTimeout.D(),
 		ReadTimeout:       opts.HTTP.ReadTimeout.D(),
@@ -95,7 +107,7 @@ func New(opts Options) *Server {
 		MaxHeaderBytes:    opts.HTTP.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	return s
+	return s, nil
 }
 
 // Router is where capabilities register their routes.
@@ -108,7 +120,14 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // and waits up to the shutdown timeout for requests in flight to finish.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
-	go func() { errc <- s.http.Serve(ln) }()
+	go func() {
+		if s.tls != nil {
+			// The certificate comes from TLSConfig.GetCertificate.
+			errc <- s.http.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- s.http.Serve(ln)
+	}()
 
 	select {
 	case err := <-errc:

@@ -43,8 +43,11 @@ func newTestServer(t *testing.T, checks ...Check) (*Server, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s := New(Options{HTTP: config.Default().HTTP, Logger: logger,
+	s, err := New(Options{HTTP: config.Default().HTTP, Logger: logger,
 		Registry: prometheus.NewRegistry(), Checks: checks})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	s.Router().HandleFunc("GET /panic", func(w http.ResponseWriter, r *http.Request) error {
 		panic("kaboom with secret detail")
