@@ -107,7 +107,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App, e
 		return nil, err
 	}
 	public := server.Options{Name: "public", HTTP: cfg.HTTP, Logger: logger,
-		Registry: reg, Metrics: metrics, Checks: a.readinessChecks(), Proxies: proxies}
+		Registry: reg, Metrics: metrics, Checks: a.readinessChecks(), Proxies: proxies,
+		CORSOrigins: config.List(cfg.HTTP.CORSOrigins)}
 	if a.Limits != nil {
 		public.Limit = limitRoutes(a.Limits)
 	}
@@ -118,7 +119,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App, e
 		// The admin listener serves operators on a private network: it is
 		// not rate limited.
 		a.Admin, err = server.New(server.Options{Name: "admin", HTTP: cfg.HTTP, Logger: logger,
-			Registry: reg, Metrics: metrics, Checks: a.readinessChecks(), Proxies: proxies})
+			Registry: reg, Metrics: metrics, Checks: a.readinessChecks(), Proxies: proxies,
+			CORSOrigins: config.List(cfg.HTTP.CORSOrigins)})
 		if err != nil {
 			return nil, fmt.Errorf("http.tls_cert_file: %w", err)
 		}

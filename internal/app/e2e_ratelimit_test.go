@@ -150,3 +150,23 @@ func TestEveryClassedRouteIsServed(t *testing.T) {
 		}
 	}
 }
+
+// TestCORSOnNode checks that the public listener answers a browser's
+// preflight from a configured origin, before routing, and refuses others.
+func TestCORSOnNode(t *testing.T) {
+	cfg := embeddedConfig(t)
+	cfg.HTTP.CORSOrigins = "https://www.ejemplo.co"
+	n := start(t, cfg)
+	api := apiClient{t: t, base: n.url}
+	r := api.do("OPTIONS", "/v1/auth/login", "", "", "Origin", "https://www.ejemplo.co",
+		"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type")
+	if r.status != 204 || r.header.Get("Access-Control-Allow-Origin") != "https://www.ejemplo.co" {
+		t.Errorf("preflight: %d %v", r.status, r.header)
+	}
+	api.do("OPTIONS", "/v1/auth/login", "", "", "Origin", "https://otro.example",
+		"Access-Control-Request-Method", "POST").want(t, 403, "preflight from another origin")
+	r = api.do("GET", "/healthz", "", "", "Origin", "https://www.ejemplo.co")
+	if r.header.Get("Access-Control-Expose-Headers") == "" {
+		t.Errorf("simple request: %v", r.header)
+	}
+}

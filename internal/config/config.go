@@ -366,6 +366,10 @@ type HTTPConfig struct {
 	// TLSCertFile and TLSKeyFile, both set, serve HTTPS (TLS 1.2 or
 	// newer) on both listeners. The files are read again when they change,
 	// so a renewed certificate needs no restart.
+	// CORSOrigins is a comma-separated list of the web origins (scheme,
+	// host and port, such as https://www.example.co) whose pages may call
+	// the public API from a browser. Empty allows none.
+	CORSOrigins string `yaml:"cors_origins" env:"CERROJO_HTTP_CORS_ORIGINS"`
 	TLSCertFile string `yaml:"tls_cert_file" env:"CERROJO_HTTP_TLS_CERT_FILE"`
 	TLSKeyFile  string `yaml:"tls_key_file" env:"CERROJO_HTTP_TLS_KEY_FILE"`
 }

@@ -332,6 +332,7 @@ func TestCapabilitySettings(t *testing.T) {
 		"CERROJO_MFA_WEBAUTHN_ORIGINS":         "https://example.co/login",
 		"CERROJO_SMS_PROVIDER":                 "carrier-pigeon",
 		"CERROJO_HTTP_TLS_CERT_FILE":           "/etc/cerrojo/tls.crt",
+		"CERROJO_HTTP_CORS_ORIGINS":            "https://www.ejemplo.co/app",
 		"CERROJO_HTTP_TRUSTED_PROXIES":         "10.0.0.0/8, proxy.internal",
 	}
 	for env, value := range bad {

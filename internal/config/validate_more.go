@@ -151,6 +151,13 @@ func (c Config) validateCapabilities() []error {
 		{"sms.http.timeout", "CERROJO_SMS_HTTP_TIMEOUT", c.SMS.HTTP.Timeout, time.Second, time.Minute, false},
 	})...)
 	errs = append(errs, c.validateMFA()...)
+	for _, o := range List(c.HTTP.CORSOrigins) {
+		if err := checkBaseURL(o, true); err != "" || strings.Count(o, "/") > 2 {
+			bad("http.cors_origins", "CERROJO_HTTP_CORS_ORIGINS", c.HTTP.CORSOrigins,
+				"must be a comma-separated list of origins such as https://www.example.co")
+			break
+		}
+	}
 	for _, p := range List(c.HTTP.TrustedProxies) {
 		if _, err := ParseProxy(p); err != nil {
 			bad("http.trusted_proxies", "CERROJO_HTTP_TRUSTED_PROXIES", c.HTTP.TrustedProxies,

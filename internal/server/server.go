@@ -43,6 +43,8 @@ type Options struct {
 	Checks  []Check
 	// Proxies may name the client in forwarding headers (http.trusted_proxies).
 	Proxies httpx.Proxies
+	// CORSOrigins may call the API from a browser (http.cors_origins).
+	CORSOrigins []string
 	// Limit, when set, wraps the router: rate limits, which run after the
 	// request is identified and logged and before any route reads a body.
 	// It receives the router to learn which route a request is for.
@@ -84,6 +86,7 @@ func New(opts Options) (*Server, error) {
 		h = opts.Limit(s.router, h)
 	}
 	h = httpx.LimitBody(opts.HTTP.MaxBodyBytes)(h)
+	h = httpx.CORS(opts.CORSOrigins)(h)
 	h = httpx.SecurityHeaders(h)
 	h = httpx.Recover(logger)(h)
 	h = httpx.AccessLog(logger, opts.Metrics)(h)
