@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/cerrojo/cerrojo/internal/config"
+	"github.com/cerrojo/cerrojo/internal/scrub"
 )
 
 // Env is what the command may use of its process.
@@ -172,7 +173,9 @@ func newLogger(cfg config.LogConfig, w io.Writer) *slog.Logger {
 	default:
 		level = slog.LevelInfo
 	}
-	opts := &slog.HandlerOptions{Level: level}
+	// Every attribute passes through scrub: card numbers, tokens and
+	// secret-named keys never reach the log (PCI DSS v4.0.1 3.3, 3.4.1).
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: scrub.ReplaceAttr}
 	if cfg.Format == "text" {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
