@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -617,5 +618,43 @@ func TestEmailChange(t *testing.T) {
 				t.Fatalf("got %v, want ErrInvalidCode", err)
 			}
 		})
+	})
+}
+
+// TestCredentialStuffingBlocksTheSource sends wrong passwords for many
+// accounts from one address: at accounts.ip_threshold the address is
+// blocked for the window, even with a right password, an abuse event is
+// recorded once for operators to alert on, and other addresses go on.
+func TestCredentialStuffingBlocksTheSource(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		f.svc.Config.IPThreshold = 10
+		f.register(t, "real@ejemplo.co")
+		for i := range 12 {
+			email := "lista" + strconv.Itoa(i) + "@ejemplo.co"
+			if _, err := f.svc.Authenticate(ctx, email, "Password123!", meta); err == nil {
+				t.Fatal("a wrong password passed")
+			}
+		}
+		if _, err := f.svc.Authenticate(ctx, "real@ejemplo.co", goodPassword, meta); err == nil {
+			t.Error("a right password from a blocked address passed")
+		}
+		other := meta
+		other.IP = "198.51.100.20"
+		if _, err := f.svc.Authenticate(ctx, "real@ejemplo.co", goodPassword, other); err != nil {
+			t.Errorf("a right password from another address: %v", err)
+		}
+		page, err := f.log.Search(ctx, audit.Query{Action: "abuse.source_blocked", Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Records) != 1 || page.Records[0].Target.ID != meta.IP {
+			t.Fatalf("abuse events: %+v", page.Records)
+		}
+		f.clock.Advance(f.svc.Config.LockoutWindow + time.Minute)
+		if _, err := f.svc.Authenticate(ctx, "real@ejemplo.co", goodPassword, meta); err != nil {
+			t.Errorf("after the window: %v", err)
+		}
 	})
 }

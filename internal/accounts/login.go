@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/cerrojo/cerrojo/internal/audit"
@@ -143,8 +144,23 @@ func (s *Service) failLogin(ctx context.Context, acctKey, ipKey string, u User, 
 	if err != nil {
 		return fmt.Errorf("login: count failure: %w", err)
 	}
-	if _, err := s.Counters.Incr(ctx, ipKey, s.Config.LockoutWindow); err != nil {
+	ipN, err := s.Counters.Incr(ctx, ipKey, s.Config.LockoutWindow)
+	if err != nil {
 		return fmt.Errorf("login: count failure: %w", err)
+	}
+	if ipN == int64(s.Config.IPThreshold) {
+		// Many failures from one address, over any number of accounts: the
+		// shape of credential stuffing. The address is blocked for the rest
+		// of the window (blocked), and operators alert on this event.
+		_, err := s.Audit.Record(ctx, m.event(audit.Event{
+			Actor:  audit.Actor{Type: audit.ActorSystem, ID: "lockout"},
+			Action: "abuse.source_blocked", Outcome: audit.OutcomeSuccess,
+			Target: audit.Target{Type: "ip", ID: m.IP},
+			Details: map[string]string{"failures": strconv.FormatInt(ipN, 10),
+				"window": s.Config.LockoutWindow.String()}}))
+		if err != nil {
+			return fmt.Errorf("login: %w", err)
+		}
 	}
 
 	ev := audit.Event{Actor: anonymous, Action: "login.password",
