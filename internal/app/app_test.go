@@ -30,7 +30,7 @@ type node struct {
 	stop func() error
 }
 
-func start(t *testing.T, cfg config.Config) *node {
+func start(t testing.TB, cfg config.Config) *node {
 	t.Helper()
 	n, err := tryStart(t, cfg)
 	if err != nil {
@@ -39,7 +39,7 @@ func start(t *testing.T, cfg config.Config) *node {
 	return n
 }
 
-func tryStart(t *testing.T, cfg config.Config) (*node, error) {
+func tryStart(t testing.TB, cfg config.Config) (*node, error) {
 	t.Helper()
 	logs := &testutil.SyncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
@@ -86,7 +86,7 @@ func get(t *testing.T, url string) (int, map[string]any) {
 // embeddedConfig is the default configuration in a temporary directory,
 // with rate limits off: tests of other features send in a second what
 // people send in an hour. TestRateLimits turns them on.
-func embeddedConfig(t *testing.T) config.Config {
+func embeddedConfig(t testing.TB) config.Config {
 	cfg := config.Default()
 	cfg.DataDir = filepath.Join(t.TempDir(), "data")
 	cfg.RateLimit.Enabled = false
