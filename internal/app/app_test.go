@@ -18,6 +18,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/config"
 	"github.com/cerrojo/cerrojo/internal/keyring"
 	"github.com/cerrojo/cerrojo/internal/redisconn/redistest"
+	"github.com/cerrojo/cerrojo/internal/scrub"
 	"github.com/cerrojo/cerrojo/internal/storage/storagetest"
 	"github.com/cerrojo/cerrojo/internal/testutil"
 )
@@ -42,7 +43,10 @@ func start(t testing.TB, cfg config.Config) *node {
 func tryStart(t testing.TB, cfg config.Config) (*node, error) {
 	t.Helper()
 	logs := &testutil.SyncBuffer{}
-	logger := slog.New(slog.NewJSONHandler(logs, nil))
+	keepLog(logs)
+	// As the command builds it (internal/cli): JSON, scrubbed.
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{
+		ReplaceAttr: scrub.ReplaceAttr}))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := New(ctx, cfg, logger)
 	if err != nil {

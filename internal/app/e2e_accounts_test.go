@@ -54,6 +54,7 @@ func (c apiClient) do(method, path, body, bearer string, hdr ...string) reply {
 	raw, _ := io.ReadAll(resp.Body)
 	r := reply{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
 	json.Unmarshal(raw, &r.body)
+	noteSecrets(r.body)
 	return r
 }
 
@@ -72,6 +73,7 @@ func (c apiClient) form(path string, values url.Values, user, pass string) reply
 	raw, _ := io.ReadAll(resp.Body)
 	r := reply{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
 	json.Unmarshal(raw, &r.body)
+	noteSecrets(r.body)
 	return r
 }
 
