@@ -49,6 +49,7 @@ func commands() map[string]command {
 		"users":   {"import users, or show, unlock, disable or enable one", runUsers},
 		"clients": {"create, list or disable OAuth clients", runClients},
 		"roles":   {"grant, revoke or list role bindings (the first super_admin)", runRoles},
+		"doctor":  {"check a deployment and say what is wrong or risky", runDoctor},
 	}
 }
 

@@ -35,10 +35,11 @@ type Source struct {
 	LooseMode fs.FileMode
 }
 
-// LoadMasterKey returns the master key the configuration points to. With no
-// key configured it reads DataDir/master.key, creating it (mode 0600, random
-// from rand) on first start.
-func LoadMasterKey(cfg config.Config, rand io.Reader) ([]byte, Source, error) {
+// LoadMasterKeyIfExists is LoadMasterKey without creating the key file:
+// with no key configured and none in DataDir, the error is fs.ErrNotExist
+// and the Source names where the key would be. `cerrojo doctor` uses it to
+// look without changing anything.
+func LoadMasterKeyIfExists(cfg config.Config) ([]byte, Source, error) {
 	switch {
 	case cfg.MasterKey.Value != "":
 		key, err := config.DecodeMasterKey(cfg.MasterKey.Value.Reveal())
@@ -54,21 +55,27 @@ func LoadMasterKey(cfg config.Config, rand io.Reader) ([]byte, Source, error) {
 		}
 		return key, Source{Kind: "file", Path: cfg.MasterKey.File, LooseMode: mode}, nil
 	}
-
 	path := filepath.Join(cfg.DataDir, MasterKeyFileName)
 	key, mode, err := readKeyFile(path)
-	if err == nil {
-		return key, Source{Kind: "data_dir", Path: path, LooseMode: mode}, nil
+	if err != nil {
+		return nil, Source{Kind: "data_dir", Path: path}, err
 	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, Source{}, err
-	}
+	return key, Source{Kind: "data_dir", Path: path, LooseMode: mode}, nil
+}
 
-	key, err = createKeyFile(path, rand)
+// LoadMasterKey returns the master key the configuration points to. With no
+// key configured it reads DataDir/master.key, creating it (mode 0600, random
+// from rand) on first start.
+func LoadMasterKey(cfg config.Config, rand io.Reader) ([]byte, Source, error) {
+	key, src, err := LoadMasterKeyIfExists(cfg)
+	if err == nil || src.Kind != "data_dir" || !errors.Is(err, fs.ErrNotExist) {
+		return key, src, err
+	}
+	key, err = createKeyFile(src.Path, rand)
 	if err != nil {
 		return nil, Source{}, err
 	}
-	return key, Source{Kind: "data_dir", Path: path, Created: true}, nil
+	return key, Source{Kind: "data_dir", Path: src.Path, Created: true}, nil
 }
 
 func readKeyFile(path string) ([]byte, fs.FileMode, error) {
