@@ -50,6 +50,7 @@ func commands() map[string]command {
 		"clients": {"create, list or disable OAuth clients", runClients},
 		"roles":   {"grant, revoke or list role bindings (the first super_admin)", runRoles},
 		"doctor":  {"check a deployment and say what is wrong or risky", runDoctor},
+		"backup":  {"copy the embedded database while cerrojo runs", runBackup},
 	}
 }
 
