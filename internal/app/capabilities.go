@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -239,6 +240,17 @@ func webAuthnParties(cfg config.Config) (string, []string, error) {
 	return rpID, origins, nil
 }
 
+// requiredRoles are the roles whose holders must hold a second factor:
+// mfa.required_roles, and super_admin whatever it says, since a super admin
+// can grant any role (and the policy lets them act only at level 2).
+func requiredRoles(cfg config.Config) []string {
+	roles := config.List(cfg.MFA.RequiredRoles)
+	if !slices.Contains(roles, "super_admin") {
+		roles = append(roles, "super_admin")
+	}
+	return roles
+}
+
 // loadPolicy reads the authorization policy from path, or returns the
 // default one when path is empty. An invalid policy stops the node: there
 // is no safe policy to fall back to.
@@ -297,7 +309,7 @@ func (a *App) capabilityRoutes() {
 		Passkeys: a.Passkeys, Challenges: a.Challenges, Clock: a.Clock, Limits: a.Limits,
 		Notices: a.mailer, Logger: a.Logger,
 		Policy: login.Policy{Required: a.Config.MFA.Required,
-			RequiredRoles: config.List(a.Config.MFA.RequiredRoles), Roles: a.Authz.Roles,
+			RequiredRoles: requiredRoles(a.Config), Roles: a.Authz.Roles,
 			StepUpMaxAge: a.Config.MFA.StepUpMaxAge.D()}}
 	a.login = lg
 	lg.Routes(public, requireSession)

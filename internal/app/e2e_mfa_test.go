@@ -708,3 +708,22 @@ func TestCodeFactors(t *testing.T) {
 		smtp.WaitFor(t, email, "Se agregó un método de verificación", 10*time.Second)
 	})
 }
+
+// TestSuperAdminAlwaysNeedsAFactor: under the default configuration, with
+// no mfa.required_roles, a super admin without a factor still signs in only
+// to the enrolment challenge, since a super admin can grant any role.
+func TestSuperAdminAlwaysNeedsAFactor(t *testing.T) {
+	n, _ := mfaNode(t, "sqlite", nil)
+	api := apiClient{t: t, base: n.url}
+	adminSrv := httptest.NewServer(n.app.Admin.Handler())
+	t.Cleanup(adminSrv.Close)
+	admin := apiClient{t: t, base: adminSrv.URL}
+	p := signUp(t, api, "raiz@ejemplo.co", "customer")
+	admin.do("POST", "/v1/admin/users/"+p.id+"/bindings", `{"role":"super_admin"}`, "").
+		want(t, 201, "make super admin")
+	r := api.do("POST", "/v1/auth/login", credentials("raiz@ejemplo.co"), "").
+		want(t, 200, "login")
+	if r.body["mfa_enrollment_required"] != true || r.str("access_token") != "" {
+		t.Fatalf("super admin without a factor: %s", r.raw)
+	}
+}

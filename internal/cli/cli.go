@@ -51,6 +51,7 @@ func commands() map[string]command {
 		"roles":   {"grant, revoke or list role bindings (the first super_admin)", runRoles},
 		"doctor":  {"check a deployment and say what is wrong or risky", runDoctor},
 		"backup":  {"copy the embedded database while cerrojo runs", runBackup},
+		"admin":   {"make the first super admin (bootstrap)", runAdmin},
 	}
 }
 
