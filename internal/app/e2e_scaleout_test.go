@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"encoding/base64"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/cerrojo/cerrojo/internal/audit"
@@ -16,7 +18,8 @@ import (
 // different loopback ports, with no balancer, and spreads requests over
 // them: a rate limit holds across the three, an account locks after the
 // threshold counted across the three, a session ended on one is refused
-// by the others at once, and the audit log they all wrote is one log that
+// by the others at once, a key rotation on one is taken up by the others
+// at their next reload, and the audit log they all wrote is one log that
 // verifies.
 func TestThreeNodes(t *testing.T) {
 	cfg := config.Default()
@@ -80,8 +83,38 @@ func TestThreeNodes(t *testing.T) {
 	apis[1].do("GET", "/v1/me", "", token).want(t, 401, "the token on node 1 after logout")
 	apis[2].do("GET", "/v1/me", "", token).want(t, 401, "the token on node 2 after logout")
 
-	// 4. Three writers, one log.
-	rep, err := audit.Verify(context.Background(), nodes[0].app.DB, audit.VerifyOptions{})
+	// 4. A rotation on one node is taken up by the others at their next
+	// reload (every minute; called here rather than waited for): they sign
+	// with the new key and publish its successor.
+	ctx := context.Background()
+	rot, err := nodes[0].app.Tokens.Keys().ForceRotate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range nodes[1:] {
+		if err := n.app.Tokens.Keys().Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		api := apis[i+1]
+		jwks := api.do("GET", "/.well-known/jwks.json", "", "").want(t, 200, "jwks").raw
+		if !strings.Contains(jwks, rot.Current.ID) || !strings.Contains(jwks, rot.Next.ID) {
+			t.Errorf("node %d's JWKS after the rotation lacks the new keys", i+1)
+		}
+		api.do("POST", "/v1/accounts", `{"email":"rot`+strconv.Itoa(i)+`@ejemplo.co",`+
+			`"password":"`+journeyPassword+`","name":"Rota","kind":"customer"}`, "",
+			from(randomAddress())...).want(t, 202, "register")
+		s := api.do("POST", "/v1/auth/login", credentials("rot"+strconv.Itoa(i)+"@ejemplo.co"),
+			"", from(randomAddress())...).want(t, 200, "login after the rotation")
+		header, _, _ := strings.Cut(s.str("access_token"), ".")
+		raw, _ := base64.RawURLEncoding.DecodeString(header)
+		if !strings.Contains(string(raw), `"kid":"`+rot.Current.ID+`"`) {
+			t.Errorf("node %d signs with %s, want the new current key %s", i+1, raw,
+				rot.Current.ID)
+		}
+	}
+
+	// 5. Three writers, one log.
+	rep, err := audit.Verify(ctx, nodes[0].app.DB, audit.VerifyOptions{})
 	if err != nil || !rep.OK() || rep.Records < 20 {
 		t.Fatalf("the audit log of three nodes: %+v %v", rep, err)
 	}
