@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cerrojo/cerrojo/internal/clock"
+	"github.com/cerrojo/cerrojo/internal/testutil"
 )
 
 const degraded = "cerrojo_ratelimit_degraded"
@@ -146,9 +147,9 @@ func TestFallbackProbesOneAtATime(t *testing.T) {
 func TestFallbackRedisOutage(t *testing.T) {
 	rawURL := redisURL(t)
 	target, via := redisTarget(t, rawURL)
-	px := startProxy(t, target)
+	px := testutil.StartProxy(t, target)
 	direct := openRedis(t, rawURL)
-	primary := testRedis(t, openRedis(t, via(px.addr)))
+	primary := testRedis(t, openRedis(t, via(px.Addr())))
 
 	fake := newFake()
 	reg := prometheus.NewRegistry()
@@ -208,7 +209,7 @@ func TestFallbackRedisOutage(t *testing.T) {
 
 	// 2. Redis goes away under traffic: requests go on, limited per node.
 	stop := traffic()
-	px.stop()
+	px.Stop()
 	if res, err := f.Allow(ctx, "first-after-cut", lim); err != nil || !res.Allowed {
 		t.Fatalf("first request after the cut: got %+v, %v", res, err)
 	}
@@ -228,7 +229,7 @@ func TestFallbackRedisOutage(t *testing.T) {
 
 	// 3. Redis is back: the limiter returns to it on its own, once the
 	// back-off has passed.
-	px.restart(t)
+	px.Restart(t)
 	f.Allow(ctx, "back-within-backoff", lim)
 	if gauge() != 1 {
 		t.Fatal("tried Redis again before the back-off passed")
