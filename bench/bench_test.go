@@ -48,3 +48,20 @@ func TestRefreshHarnessRuns(t *testing.T) {
 		t.Fatalf("no ratio in the report:\n%s", out.String())
 	}
 }
+
+// TestMemoryHarnessRuns runs the memory scenario in its short mode: a node
+// takes a few concurrent sign-ins and the harness reports resident memory.
+// It says nothing about the numbers.
+func TestMemoryHarnessRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a node and signs people in")
+	}
+	var out strings.Builder
+	if err := runMemory(context.Background(), memoryConfig{Logins: 4, Rounds: 1,
+		Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "resident at peak") {
+		t.Errorf("report: %s", out.String())
+	}
+}

@@ -6,6 +6,7 @@
 //	go run ./bench -url http://host:8080 -duration 30s -workers 64
 //	go run ./bench -short           # a quick run that checks the harness works
 //	go run ./bench refresh -clients 8 -duration 10s   # refresh rotation against pgbench
+//	go run ./bench memory -logins 64 # resident memory idle and under concurrent sign-ins
 //
 // Scenarios so far:
 //
@@ -52,6 +53,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "memory" {
+		if err := memoryMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench memory:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "refresh" {
 		if err := refreshMain(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "bench refresh:", err)
