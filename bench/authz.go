@@ -42,5 +42,6 @@ func authzScenario(ctx context.Context, a *app.App) (scenario, error) {
 		url.QueryEscape(secret)))
 	body := `{"subject":{"id":"` + info.ID + `"},"action":"update","resource":{"type":"product",` +
 		`"id":"prd_1","attributes":{"vendor":"ven_bench","status":"published","price":120000}}}`
-	return scenario{"authz", "POST", "/v1/authz/check", body, "Basic " + basic}, nil
+	return scenario{name: "authz", method: "POST", path: "/v1/authz/check", body: body,
+		auth: "Basic " + basic}, nil
 }

@@ -15,6 +15,11 @@
 //	           stack: request id, access log, metrics, recovery, headers).
 //	nit        POST /v1/colombia/nit/validate (strict JSON decoding, NIT
 //	           parsing, problem documents), against the same bare server.
+//	login      POST /v1/auth/login with the right password (rate limit, one
+//	           Argon2id verification under the hasher's cap, a session, an
+//	           access and a refresh token, audit records), against the bare
+//	           server computing one Argon2id hash with the same parameters
+//	           per request. In-process targets only.
 //	authz      POST /v1/authz/check for a vendor's staff member on a product
 //	           of their vendor (client authentication, loading the subject's
 //	           bindings from the database, a conditional rule, the answer),
@@ -90,11 +95,15 @@ type scenario struct {
 	path   string
 	body   string
 	auth   string // Authorization header, if any
+	// basePath is the baseline's path when it is not path: /argon2id for
+	// sign-ins, whose baseline is the bare hash.
+	basePath string
 }
 
 var scenarios = []scenario{
-	{"healthz", "GET", "/healthz", "", ""},
-	{"nit", "POST", "/v1/colombia/nit/validate", `{"nit":"890.903.938-8"}`, ""},
+	{name: "healthz", method: "GET", path: "/healthz"},
+	{name: "nit", method: "POST", path: "/v1/colombia/nit/validate",
+		body: `{"nit":"890.903.938-8"}`},
 }
 
 func run(target string, duration time.Duration, workers int) error {
@@ -114,7 +123,11 @@ func run(target string, duration time.Duration, workers int) error {
 		if err != nil {
 			return fmt.Errorf("prepare the authz scenario: %w", err)
 		}
-		run = append(slices.Clone(scenarios), check)
+		login, err := loginScenario(ctx, url)
+		if err != nil {
+			return fmt.Errorf("prepare the login scenario: %w", err)
+		}
+		run = append(slices.Clone(scenarios), check, login)
 	}
 	baseline, stopBase, err := startBaseline()
 	if err != nil {
@@ -134,7 +147,11 @@ func run(target string, duration time.Duration, workers int) error {
 	}
 	for _, sc := range run {
 		got := drive(target, sc, duration, workers)
-		base := drive(baseline, sc, duration, workers)
+		bsc := sc
+		if sc.basePath != "" {
+			bsc.path = sc.basePath
+		}
+		base := drive(baseline, bsc, duration, workers)
 		got.print(sc.name, "cerrojo")
 		base.print(sc.name, "baseline")
 		if base.rps > 0 {
@@ -209,6 +226,9 @@ func startBaseline() (string, func(), error) {
 	answer := []byte(`{"valid":true,"nit":"890903938-8","formatted":"890.903.938-8"}` + "\n")
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
+		if r.URL.Path == "/argon2id" {
+			bareArgon2id()
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(answer)
 	})}

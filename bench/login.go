@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/cerrojo/cerrojo/internal/config"
+)
+
+const benchPassword = "guayabas maduras del huerto 9"
+
+// loginScenario registers the account the login scenario signs in to.
+func loginScenario(ctx context.Context, base string) (scenario, error) {
+	body := `{"email":"bench.login@ejemplo.co","password":"` + benchPassword +
+		`","name":"Bench Login","kind":"customer"}`
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/v1/accounts",
+		strings.NewReader(body))
+	if err != nil {
+		return scenario{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return scenario{}, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		return scenario{}, fmt.Errorf("register: %d", resp.StatusCode)
+	}
+	return scenario{name: "login", method: "POST", path: "/v1/auth/login",
+		body:     `{"email":"bench.login@ejemplo.co","password":"` + benchPassword + `"}`,
+		basePath: "/argon2id"}, nil
+}
+
+// bareArgon2id is the baseline of a sign-in: one Argon2id derivation with
+// the parameters cerrojo uses by default (OWASP: 19 MiB, 2 passes, 1 lane).
+func bareArgon2id() {
+	p := config.Default().Password
+	salt := []byte("0123456789abcdef")
+	argon2.IDKey([]byte(benchPassword), salt, uint32(p.Argon2Iterations),
+		uint32(p.Argon2MemoryKiB), uint8(p.Argon2Parallelism), 32)
+}
