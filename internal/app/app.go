@@ -22,7 +22,9 @@ import (
 	"github.com/cerrojo/cerrojo/internal/audit"
 	"github.com/cerrojo/cerrojo/internal/clock"
 	"github.com/cerrojo/cerrojo/internal/config"
+	"github.com/cerrojo/cerrojo/internal/habeasdata"
 	"github.com/cerrojo/cerrojo/internal/httpx"
+	"github.com/cerrojo/cerrojo/internal/incidents"
 	"github.com/cerrojo/cerrojo/internal/keyring"
 	"github.com/cerrojo/cerrojo/internal/login"
 	"github.com/cerrojo/cerrojo/internal/ratelimit"
@@ -95,7 +97,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App, e
 	}
 
 	reg := newRegistry()
-	reg.MustRegister(&login.Adoption{DB: a.DB, Clock: a.Clock, Logger: logger})
+	reg.MustRegister(&login.Adoption{DB: a.DB, Clock: a.Clock, Logger: logger},
+		habeasdata.Metrics{Service: a.HabeasData},
+		incidents.NewCollector(a.DB, a.Clock, logger))
 	metrics := httpx.NewMetrics(reg)
 	var proxies httpx.Proxies
 	for _, p := range config.List(cfg.HTTP.TrustedProxies) {
@@ -331,6 +335,9 @@ func (a *App) Close() error {
 	}
 	if a.login != nil {
 		a.login.Wait()
+	}
+	if a.HabeasData != nil {
+		a.HabeasData.Wait()
 	}
 	if a.Redis != nil {
 		errs = append(errs, a.Redis.Close())

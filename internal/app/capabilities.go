@@ -15,6 +15,8 @@ import (
 	"github.com/cerrojo/cerrojo/internal/clients"
 	"github.com/cerrojo/cerrojo/internal/config"
 	"github.com/cerrojo/cerrojo/internal/counters"
+	"github.com/cerrojo/cerrojo/internal/habeasdata"
+	"github.com/cerrojo/cerrojo/internal/incidents"
 	"github.com/cerrojo/cerrojo/internal/login"
 	"github.com/cerrojo/cerrojo/internal/mail"
 	"github.com/cerrojo/cerrojo/internal/mfa"
@@ -40,6 +42,8 @@ type capabilities struct {
 	Challenges  *login.Challenges
 	Mail        mail.Sender
 	SQLCounters *counters.SQL
+	HabeasData  *habeasdata.Service
+	Incidents   *incidents.Service
 	mailer      *notify.Mailer
 	login       *login.Handlers
 }
@@ -160,7 +164,11 @@ func (a *App) openCapabilities(ctx context.Context) error {
 		Clock: a.Clock, Logger: a.Logger, Config: sesCfg, Roles: a.Authz.Roles})
 
 	a.Clients = clients.New(a.DB, a.Ring)
-	return a.openFactors(count, mailer)
+	if err := a.openFactors(count, mailer); err != nil {
+		return err
+	}
+	a.openHabeasData()
+	return nil
 }
 
 // openFactors starts the second-factor services: TOTP, recovery, email and
@@ -329,8 +337,13 @@ func (a *App) capabilityRoutes() {
 	az.ServiceRoutes(public, a.Clients.RequireConfidential)
 	az.PersonRoutes(public, requireSession, lg.RequireRecent)
 
+	hd := &habeasdata.Handlers{Service: a.HabeasData}
+	hd.PublicRoutes(public, requireSession, lg.RequireRecent, a.Clients.RequireConfidential)
+
 	if a.Admin != nil {
 		admin := a.Admin.Router()
+		hd.AdminRoutes(admin)
+		(&incidents.Handlers{Service: a.Incidents}).AdminRoutes(admin)
 		acct.AdminRoutes(admin)
 		ses.AdminRoutes(admin)
 		az.AdminRoutes(admin)
@@ -341,6 +354,7 @@ func (a *App) capabilityRoutes() {
 // capabilityLoops are the capabilities' periodic work.
 func (a *App) capabilityLoops(run func(name string, fn func(context.Context) error)) {
 	run("signing_keys", a.Tokens.Run)
+	run("habeas_data", a.habeasDataLoop)
 	run("sweep", func(ctx context.Context) error {
 		t := time.NewTicker(10 * time.Minute)
 		defer t.Stop()

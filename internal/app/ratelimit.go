@@ -106,6 +106,10 @@ var routeClasses = map[string]ratelimit.Class{
 	"GET /v1/authz/subjects/{id}/bindings": ratelimit.ClassCheck,
 	"GET /v1/sessions/revocations":         ratelimit.ClassCheck,
 	"GET /.well-known/jwks.json":           ratelimit.ClassCheck,
+	// The consent question is asked by services before each use of a
+	// person's data, as often as an authorization check.
+	"GET /v1/habeas-data/check":     ratelimit.ClassCheck,
+	"POST /v1/habeas-data/contacts": ratelimit.ClassCheck,
 }
 
 // unlimited routes are probes and scrapes, which must answer however busy

@@ -160,11 +160,27 @@ type VendorNotice struct {
 	Link       string // optional
 }
 
+// HabeasDataNotice tells a titular what happened to their Habeas Data
+// request (Ley 1581 de 2012 arts. 14 and 15): that it was received, that a
+// reclamo is incomplete, that the term was extended (the notice the law
+// requires before the first term ends), that it was answered, or that it
+// is deemed withdrawn.
+type HabeasDataNotice struct {
+	RequestID string
+	Kind      string // consulta or reclamo
+	// Event is received, incomplete, extended, answered or withdrawn.
+	Event   string
+	DueDate string // YYYY-MM-DD: when the answer is due, or the last day to complete
+	// Paragraphs are the answer, what is missing, or the reason for the
+	// extension, as written by the operator; none for a receipt.
+	Paragraphs []string
+}
+
 // allEmails lists one value of every kind, so that NewRenderer can check
 // that each locale has every template.
 var allEmails = []Email{VerifyEmail{}, SignInCode{}, PasswordReset{}, PasswordChanged{},
 	EmailChanged{}, FactorChanged{}, SessionRevoked{}, RecoveryCodeUsed{}, VendorReview{},
-	VendorNotice{}}
+	VendorNotice{}, HabeasDataNotice{}}
 
 func (VerifyEmail) kind() string      { return "verify_email" }
 func (SignInCode) kind() string       { return "sign_in_code" }
@@ -176,6 +192,7 @@ func (SessionRevoked) kind() string   { return "session_revoked" }
 func (RecoveryCodeUsed) kind() string { return "recovery_code_used" }
 func (VendorReview) kind() string     { return "vendor_review" }
 func (VendorNotice) kind() string     { return "vendor_notice" }
+func (HabeasDataNotice) kind() string { return "habeas_data_notice" }
 
 func (e VerifyEmail) check(hosts []string) error {
 	return errors.Join(checkCode(e.Code), checkOptionalLink("link", e.Link, hosts),
@@ -255,6 +272,33 @@ func (e VendorNotice) check(hosts []string) error {
 			break
 		}
 		errs = append(errs, checkField(fmt.Sprintf("paragraph %d", i+1), p, maxParagraphRunes))
+	}
+	return errors.Join(errs...)
+}
+
+// habeasEvents are the events a HabeasDataNotice reports.
+var habeasEvents = map[string]bool{"received": true, "incomplete": true, "extended": true,
+	"answered": true, "withdrawn": true}
+
+func (e HabeasDataNotice) check([]string) error {
+	var errs []error
+	if e.Kind != "consulta" && e.Kind != "reclamo" {
+		errs = append(errs, fmt.Errorf("%w: kind must be consulta or reclamo", ErrInvalidData))
+	}
+	if !habeasEvents[e.Event] {
+		errs = append(errs, fmt.Errorf("%w: unknown habeas data event %q", ErrInvalidData,
+			e.Event))
+	}
+	errs = append(errs, checkField("request id", e.RequestID, maxFieldRunes))
+	if len(e.Paragraphs) > maxNoticeParagraphs {
+		errs = append(errs, fmt.Errorf("%w: a habeas data notice has at most %d paragraphs",
+			ErrInvalidData, maxNoticeParagraphs))
+	}
+	for i, p := range e.Paragraphs {
+		if i == maxNoticeParagraphs {
+			break
+		}
+		errs = append(errs, checkField(fmt.Sprintf("paragraph %d", i+1), p, maxNoticeRunes))
 	}
 	return errors.Join(errs...)
 }

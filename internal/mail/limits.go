@@ -28,6 +28,10 @@ const (
 	// maxParagraphs and maxParagraphRunes cap a generic vendor notice.
 	maxParagraphs     = 20
 	maxParagraphRunes = 2000
+	// maxNoticeRunes caps the text of a Habeas Data notice: an answer to
+	// a request, which the API limits to 16 KiB.
+	maxNoticeRunes      = 16 << 10
+	maxNoticeParagraphs = 100
 	// maxSiteNameRunes: the site name appears in every subject.
 	maxSiteNameRunes = 60
 	// maxLocaleTagBytes: BCP 47 tags in practice stay under 35 bytes

@@ -64,6 +64,13 @@ var goldenCases = []struct {
 		Paragraphs: []string{"Desde el 1 de abril la comisión por venta será del 8 %.",
 			"Puede revisar el detalle en su panel."},
 		Link: "https://mercado.example/vendedores/comisiones"}},
+	{"habeas_data_received", HabeasDataNotice{RequestID: "hdr_abc123", Kind: "reclamo",
+		Event: "received", DueDate: "2026-01-19"}},
+	{"habeas_data_extended", HabeasDataNotice{RequestID: "hdr_abc123", Kind: "consulta",
+		Event: "extended", DueDate: "2026-01-26",
+		Paragraphs: []string{"Debemos consultar a un proveedor que conserva parte de sus datos."}}},
+	{"habeas_data_answered", HabeasDataNotice{RequestID: "hdr_abc123", Kind: "reclamo",
+		Event: "answered", Paragraphs: []string{"Corregimos su nombre.", "Gracias."}}},
 }
 
 func TestRenderGolden(t *testing.T) {
