@@ -159,6 +159,21 @@ func habeasDataJourney(t *testing.T, n *node, smtp *mailtest.Server) {
 	}
 	admin.do("POST", "/v1/admin/habeas-data/requests/"+id+"/answer",
 		`{"answer":"Corregimos su apellido a Gómez."}`, "").want(t, 200, "answer")
+	file := admin.do("GET", "/v1/admin/habeas-data/requests/"+id, "", "").
+		want(t, 200, "the case file")
+	var steps []string
+	for _, e := range file.body["audit_trail"].([]any) {
+		steps = append(steps, e.(map[string]any)["action"].(string))
+	}
+	if got := strings.Join(steps, " "); got != "habeas_data.request_filed "+
+		"habeas_data.request_assigned habeas_data.request_incomplete "+
+		"habeas_data.request_message habeas_data.request_extended "+
+		"habeas_data.request_answered" {
+		t.Fatalf("audit trail: %s", got)
+	}
+	if msgs, _ := file.body["messages"].([]any); len(msgs) != 4 {
+		t.Fatalf("messages: %v", file.body["messages"])
+	}
 	smtp.WaitFor(t, "luz@example.co", "Respuesta a su reclamo", 10*time.Second)
 	if r := check(luz.id, "purchases"); r.body["reclamo_en_tramite"] != false {
 		t.Fatalf("legend after the answer: %s", r.raw)

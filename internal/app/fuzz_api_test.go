@@ -48,6 +48,43 @@ func FuzzPublicAPI(f *testing.F) {
 	})
 }
 
+// FuzzAdminAPI does for the admin listener what FuzzPublicAPI does for the
+// public one: operators' tools parse untrusted input too (a pasted body, a
+// script's mistake), and none of it may make the node fail.
+func FuzzAdminAPI(f *testing.F) {
+	n := start(f, embeddedConfig(f))
+	var routes []string
+	for _, p := range n.app.Admin.Router().Patterns() {
+		method, _, _ := strings.Cut(p, " ")
+		if method == "POST" || method == "PATCH" || method == "PUT" || method == "DELETE" {
+			routes = append(routes, p)
+		}
+	}
+	sort.Strings(routes)
+	for i := range routes {
+		f.Add(uint8(i), `{}`)
+		f.Add(uint8(i), `{"version":"1","text":"t","purposes":[{"code":"a","description":"d"}],`+
+			`"subject_id":"x1","type":"access","description":"d","reason":"r","title":"t"}`)
+	}
+	f.Add(uint8(0), `{"detected_at":"9999-99-99T00:00:00Z"}`)
+	f.Add(uint8(0), `[`)
+
+	handler := n.app.Admin.Handler()
+	f.Fuzz(func(t *testing.T, which uint8, body string) {
+		route := routes[int(which)%len(routes)]
+		method, path, _ := strings.Cut(route, " ")
+		path = strings.NewReplacer("{id}", "x1", "{role}", "admin", "{vendor}", "ven_1",
+			"{kid}", "k1").Replace(path)
+		r := httptest.NewRequest(method, path, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, r)
+		if w.Code >= 500 || w.Code < 200 {
+			t.Fatalf("%s with %q: %d %s", route, body, w.Code, w.Body.String())
+		}
+	})
+}
+
 // fuzzToken signs a person up and in on n and returns the access token.
 func fuzzToken(f *testing.F, n *node) string {
 	f.Helper()

@@ -3,7 +3,6 @@ package habeasdata
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -37,7 +36,7 @@ func (s *Service) Check(ctx context.Context, subjectID, purpose,
 	if err := validSubject("/subject_id", subjectID); err != nil {
 		return Answer{}, err
 	}
-	p, err := s.CurrentPolicy(ctx)
+	p, err := s.currentPurposes(ctx)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -48,13 +47,23 @@ func (s *Service) Check(ctx context.Context, subjectID, purpose,
 		return a, nil
 	}
 
+	// One round trip: the latest decision and the reclamo legend.
 	var c Consent
-	var decision string
-	err = s.DB.QueryRowContext(ctx, s.DB.Rebind(`SELECT decision, purpose_sha256, created_at
-		FROM habeas_consents WHERE subject_id = ? AND purpose = ? ORDER BY seq DESC LIMIT 1`),
-		subjectID, purpose).Scan(&decision, &c.PurposeSHA256, &c.CreatedAt)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	var open int
+	var decision sql.NullString
+	var at sql.NullTime
+	var digest sql.NullString
+	err = s.DB.QueryRowContext(ctx, s.DB.Rebind(`SELECT c.decision, c.purpose_sha256,
+		c.created_at, (SELECT COUNT(*) FROM habeas_requests r WHERE r.subject_id = ? AND
+		r.kind = 'reclamo' AND r.status = 'open')
+		FROM (SELECT 1 AS one) x LEFT JOIN (SELECT decision, purpose_sha256, created_at
+		FROM habeas_consents WHERE subject_id = ? AND purpose = ? ORDER BY seq DESC LIMIT 1)
+		c ON TRUE`), subjectID, subjectID, purpose).Scan(&decision, &digest, &at, &open)
+	if err != nil {
+		return Answer{}, fmt.Errorf("check consent: %w", err)
+	}
+	a.ReclamoEnTramite = open > 0
+	if !decision.Valid {
 		suppressed, err := s.suppressed(ctx, subjectID)
 		if err != nil {
 			return Answer{}, err
@@ -64,15 +73,10 @@ func (s *Service) Check(ctx context.Context, subjectID, purpose,
 			a.Reason = ReasonSuppressed
 		}
 		return a, nil
-	case err != nil:
-		return Answer{}, fmt.Errorf("check consent: %w", err)
 	}
-	c.Decision = Decision(decision)
-	a.Reason, a.DecidedAt = stateOf(pp, c, true), c.CreatedAt.UTC()
+	c.Decision, c.PurposeSHA256 = Decision(decision.String), digest.String
+	a.Reason, a.DecidedAt = stateOf(pp, c, true), at.Time.UTC()
 	a.Allowed = a.Reason == StateGranted
-	if a.ReclamoEnTramite, err = s.reclamoEnTramite(ctx, subjectID); err != nil {
-		return Answer{}, err
-	}
 	if contactChannel != "" {
 		if !codePattern.MatchString(contactChannel) || len(contactChannel) > 32 {
 			return Answer{}, invalid("/contact_channel", "must be a snake_case channel name")

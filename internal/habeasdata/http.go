@@ -442,12 +442,20 @@ func (h *Handlers) adminRequests(w http.ResponseWriter, r *http.Request) error {
 	return httpx.WriteJSON(w, http.StatusOK, map[string]any{"requests": list})
 }
 
+// adminRequest shows a request with its audit trail.
 func (h *Handlers) adminRequest(w http.ResponseWriter, r *http.Request) error {
 	req, err := h.Service.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return problem(err)
 	}
-	return httpx.WriteJSON(w, http.StatusOK, req)
+	trail, err := h.Service.Trail(r.Context(), req.ID)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, struct {
+		Request
+		AuditTrail []TrailEntry `json:"audit_trail"`
+	}{req, trail})
 }
 
 // act decodes a one-field body and applies an operator's action.

@@ -235,6 +235,34 @@ func (s *Service) Policies(ctx context.Context) ([]Policy, error) {
 	return out, rows.Err()
 }
 
+// currentPurposes returns the policy in effect without its text, for the
+// consent check. Versions never change, so each one's parsed purposes are
+// kept after the first read; which version is in effect is read every time,
+// so a version published on another node counts at once.
+func (s *Service) currentPurposes(ctx context.Context) (Policy, error) {
+	var p Policy
+	err := s.DB.QueryRowContext(ctx, s.DB.Rebind(`SELECT id, version FROM habeas_policies
+		WHERE effective_at <= ? ORDER BY effective_at DESC, created_at DESC LIMIT 1`),
+		s.Clock.Now().UTC()).Scan(&p.ID, &p.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Policy{}, ErrNoPolicy
+	}
+	if err != nil {
+		return Policy{}, fmt.Errorf("load policy: %w", err)
+	}
+	if cached, ok := s.purposes.Load(p.ID); ok {
+		p.Purposes = cached.([]Purpose)
+		return p, nil
+	}
+	full, err := s.Policy(ctx, p.ID)
+	if err != nil {
+		return Policy{}, err
+	}
+	s.purposes.Store(p.ID, full.Purposes)
+	p.Purposes = full.Purposes
+	return p, nil
+}
+
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)

@@ -329,6 +329,31 @@ func (s *Service) messages(ctx context.Context, requestID string) ([]Message, er
 	return out, rows.Err()
 }
 
+// TrailEntry is one audit record about a request.
+type TrailEntry struct {
+	Index   int64             `json:"index"`
+	Time    time.Time         `json:"time"`
+	Action  string            `json:"action"`
+	Actor   audit.Actor       `json:"actor"`
+	Details map[string]string `json:"details,omitempty"`
+}
+
+// Trail returns the audit records of a request, oldest first: the steps it
+// went through, as the tamper-evident log holds them.
+func (s *Service) Trail(ctx context.Context, id string) ([]TrailEntry, error) {
+	page, err := s.Audit.Search(ctx, audit.Query{TargetID: id, Limit: audit.MaxSearchLimit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TrailEntry, 0, len(page.Records))
+	for i := len(page.Records) - 1; i >= 0; i-- {
+		r := page.Records[i]
+		out = append(out, TrailEntry{Index: r.Index, Time: r.Time, Action: r.Action,
+			Actor: r.Actor, Details: r.Details})
+	}
+	return out, nil
+}
+
 // Filter selects requests for List.
 type Filter struct {
 	SubjectID string

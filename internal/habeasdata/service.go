@@ -88,6 +88,9 @@ type Service struct {
 	Options
 	randMu sync.Mutex
 	wg     sync.WaitGroup
+	// purposes caches each policy version's purposes by id; versions are
+	// immutable.
+	purposes sync.Map
 }
 
 // New returns a service.
