@@ -36,7 +36,7 @@ func newBenchSchema(ctx context.Context, admin *storage.DB, serverURL string,
 
 	u, err := url.Parse(serverURL)
 	if err != nil {
-		s.drop(admin)
+		_ = s.drop(admin) // best effort; the setup error below is what is reported
 		return nil, fmt.Errorf("parse -postgres: %w", err)
 	}
 	q := u.Query()
@@ -46,16 +46,16 @@ func newBenchSchema(ctx context.Context, admin *storage.DB, serverURL string,
 
 	db, err := storage.OpenPostgres(ctx, s.url, storage.PostgresOptions{MaxOpenConns: 2})
 	if err != nil {
-		s.drop(admin)
+		_ = s.drop(admin) // best effort; the setup error below is what is reported
 		return nil, err
 	}
 	defer db.Close()
 	if _, err := db.MigrateUp(ctx); err != nil {
-		s.drop(admin)
+		_ = s.drop(admin) // best effort; the setup error below is what is reported
 		return nil, err
 	}
 	if err := seed(ctx, db, sessions); err != nil {
-		s.drop(admin)
+		_ = s.drop(admin) // best effort; the setup error below is what is reported
 		return nil, err
 	}
 	return s, nil

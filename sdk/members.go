@@ -52,6 +52,8 @@ func topLevelMembers(data []byte, names *[maxMembers]span) (int, error) {
 		if n == maxMembers {
 			return 0, errors.New("too many members")
 		}
+		// #nosec G115 -- every caller caps data far below 2 GiB: MaxTokenBytes,
+		// MaxJWKSBytes or MaxRevocationListBytes (16 MiB), so offsets fit an int32.
 		names[n] = span{int32(start), int32(end)}
 		n++
 

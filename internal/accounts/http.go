@@ -11,7 +11,7 @@ import (
 
 // Problem codes of this package.
 const (
-	CodeInvalidCredentials = "invalid_credentials"
+	CodeInvalidCredentials = "invalid_credentials" // #nosec G101 -- a problem code, not a secret
 	CodeInvalidCode        = "invalid_code"
 	CodeWrongPassword      = "wrong_password"
 	CodeUserNotFound       = "user_not_found"

@@ -171,6 +171,7 @@ func (s *Store) CreateToken(ctx context.Context, t OneTimeToken) error {
 	return nil
 }
 
+// #nosec G101 -- column names of the tokens table, not a credential.
 const tokenColumns = `id, user_id, purpose, code_mac, link_mac, target, attempts, expires_at,
 	consumed_at, created_at`
 

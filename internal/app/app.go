@@ -31,6 +31,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/redisconn"
 	"github.com/cerrojo/cerrojo/internal/server"
 	"github.com/cerrojo/cerrojo/internal/storage"
+	"github.com/cerrojo/cerrojo/internal/vendors"
 )
 
 // SQLiteFileName is the embedded database's file in the data directory.
@@ -62,7 +63,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App, e
 	a := &App{Config: cfg, Logger: logger, Clock: clock.System{}}
 	defer func() {
 		if err != nil {
-			a.Close()
+			_ = a.Close() // the error that stopped New is the one returned
 		}
 	}()
 
@@ -111,6 +112,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App, e
 		return nil, err
 	}
 	public := server.Options{Name: "public", HTTP: cfg.HTTP, Logger: logger,
+		BodyLimits: map[string]int64{
+			// A document upload is a file, not JSON: vendors.max_document_bytes.
+			vendors.UploadPattern: int64(cfg.Vendors.MaxDocumentBytes)},
 		Registry: reg, Metrics: metrics, Checks: a.readinessChecks(), Proxies: proxies,
 		CORSOrigins: config.List(cfg.HTTP.CORSOrigins)}
 	if a.Limits != nil {
@@ -199,7 +203,7 @@ func (a *App) openKeyring(ctx context.Context) error {
 			"master_key_file", src.Path, "mode", src.LooseMode.String())
 	}
 
-	a.Ring, err = keyring.New(rand.Reader, key)
+	a.Ring, err = keyring.NewFromConfig(rand.Reader, key, a.Config)
 	if err != nil {
 		return err
 	}
@@ -234,7 +238,7 @@ func (a *App) Run(ctx context.Context) error {
 	if a.Admin != nil {
 		admin, err = net.Listen("tcp", a.Config.Admin.ListenAddr)
 		if err != nil {
-			public.Close()
+			_ = public.Close() // unused listener; the listen error is what matters
 			return fmt.Errorf("listen on %s (admin.listen_addr): %w", a.Config.Admin.ListenAddr,
 				err)
 		}
@@ -338,6 +342,9 @@ func (a *App) Close() error {
 	}
 	if a.HabeasData != nil {
 		a.HabeasData.Wait()
+	}
+	if a.Vendors != nil {
+		a.Vendors.Wait()
 	}
 	if a.Redis != nil {
 		errs = append(errs, a.Redis.Close())

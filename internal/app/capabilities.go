@@ -27,6 +27,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/sessions"
 	"github.com/cerrojo/cerrojo/internal/sms"
 	"github.com/cerrojo/cerrojo/internal/tokens"
+	"github.com/cerrojo/cerrojo/internal/vendors"
 	policy "github.com/cerrojo/cerrojo/sdk/authz"
 )
 
@@ -44,6 +45,7 @@ type capabilities struct {
 	SQLCounters *counters.SQL
 	HabeasData  *habeasdata.Service
 	Incidents   *incidents.Service
+	Vendors     *vendors.Service
 	mailer      *notify.Mailer
 	login       *login.Handlers
 }
@@ -69,6 +71,8 @@ func (a *App) openCapabilities(ctx context.Context) error {
 			return fmt.Errorf("password.firebase: %w", err)
 		}
 	}
+	// #nosec G115 -- config.Validate (validate_more.go) bounds these to 19456..1<<20 KiB,
+	// 2..20 passes and 1..16 lanes, well inside uint32 and uint8.
 	hasher, err := password.NewHasher(password.Config{
 		Firebase: firebase,
 		Params: password.Params{MemoryKiB: uint32(cfg.Password.Argon2MemoryKiB),
@@ -139,7 +143,8 @@ func (a *App) openCapabilities(ctx context.Context) error {
 		return err
 	}
 	a.Authz = authz.New(authz.Options{DB: a.DB, Policy: pol, Audit: a.Audit, Clock: a.Clock,
-		Logger: a.Logger, AuditAllowed: cfg.Authz.AuditAllowed})
+		Logger: a.Logger, AuditAllowed: cfg.Authz.AuditAllowed,
+		ApprovedVendors: a.approvedVendors})
 	a.Logger.Info("authorization policy loaded", "version", pol.Version(), "digest", pol.Digest(),
 		"file", cfg.Authz.PolicyFile)
 
@@ -168,7 +173,7 @@ func (a *App) openCapabilities(ctx context.Context) error {
 		return err
 	}
 	a.openHabeasData()
-	return nil
+	return a.openVendors()
 }
 
 // openFactors starts the second-factor services: TOTP, recovery, email and
@@ -266,6 +271,7 @@ func loadPolicy(path string) (*policy.Policy, error) {
 	if path == "" {
 		return policy.Default(), nil
 	}
+	// #nosec G304 -- authz.policy_file, a path the operator sets in the configuration.
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("authz.policy_file: %w", err)
@@ -337,12 +343,15 @@ func (a *App) capabilityRoutes() {
 	az.ServiceRoutes(public, a.Clients.RequireConfidential)
 	az.PersonRoutes(public, requireSession, lg.RequireRecent)
 
+	vh := &vendors.Handlers{Service: a.Vendors}
+	vh.PublicRoutes(public, requireSession)
 	hd := &habeasdata.Handlers{Service: a.HabeasData}
 	hd.PublicRoutes(public, requireSession, lg.RequireRecent, a.Clients.RequireConfidential)
 
 	if a.Admin != nil {
 		admin := a.Admin.Router()
 		hd.AdminRoutes(admin)
+		vh.AdminRoutes(admin)
 		(&incidents.Handlers{Service: a.Incidents}).AdminRoutes(admin)
 		acct.AdminRoutes(admin)
 		ses.AdminRoutes(admin)

@@ -115,6 +115,17 @@ func (a *App) auditAbout(ctx context.Context, id string) (any, error) {
 // answer to the titular.
 func (a *App) erasers() []habeasdata.Eraser {
 	return []habeasdata.Eraser{
+		{Name: "vendor ownership", Before: func(ctx context.Context, id string) error {
+			var n int
+			err := a.DB.QueryRowContext(ctx, a.DB.Rebind(`SELECT COUNT(*) FROM vendors
+				WHERE owner_user_id = ?`), id).Scan(&n)
+			if err == nil && n > 0 {
+				err = &habeasdata.BlockedError{Reason: "the titular owns a vendor, whose " +
+					"records the marketplace keeps under commercial law; transfer or close " +
+					"the vendor first"}
+			}
+			return err
+		}},
 		{Name: "sesiones", Erase: func(ctx context.Context, tx *sql.Tx, id string) error {
 			return a.Sessions.EndAllSessions(ctx, tx, id, "", "data_suppressed")
 		}},

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/cerrojo/cerrojo/internal/keyring"
 	"github.com/cerrojo/cerrojo/internal/storage"
 )
 
@@ -307,4 +308,10 @@ func (l *Log) RunCheckpointer(ctx context.Context, every time.Duration) error {
 			l.logger.WarnContext(ctx, "audit checkpoint failed", "error", err.Error())
 		}
 	}
+}
+
+// SealedColumns lists the log's sealed values for master key rotation.
+func SealedColumns() []keyring.Column {
+	return []keyring.Column{{Table: "audit_signing_keys", Column: "private_sealed",
+		Keys: []string{"name"}, AAD: func(k []string) []byte { return aadPrivate(k[0]) }}}
 }

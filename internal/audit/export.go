@@ -246,7 +246,9 @@ func VerifyExport(r io.Reader, opts VerifyOptions) (*ExportReport, error) {
 		var kind struct {
 			Type string `json:"type"`
 		}
-		json.Unmarshal(raw, &kind)
+		// A line that is not JSON leaves Type empty and fails as a record line
+		// below, with its line number.
+		_ = json.Unmarshal(raw, &kind)
 		if kind.Type == "end" {
 			var end exportEnd
 			if err := decodeLine(raw, &end); err != nil {

@@ -103,6 +103,7 @@ func (f *Forwarder) Run(ctx context.Context) error {
 			f.failures.Add(1)
 			f.log.logger.WarnContext(ctx, "audit forwarding failed; will retry",
 				"sink", f.sink.Name(), "retry_in", backoff.String(), "error", err.Error())
+			// #nosec G404 -- retry jitter, which only spreads retries and needs no secrecy.
 			wait = backoff/2 + rand.N(backoff/2+1)
 			backoff = min(2*backoff, f.maxBackoff)
 		case sent > 0:

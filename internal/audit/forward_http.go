@@ -56,7 +56,8 @@ func (s *HTTPSink) Send(ctx context.Context, batch []RecordJSON) error {
 		return fmt.Errorf("http sink: post failed")
 	}
 	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	// Drained only so the connection can be reused; the status decides.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("http sink: collector answered %d", resp.StatusCode)
 	}

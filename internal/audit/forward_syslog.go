@@ -87,10 +87,11 @@ func (s *SyslogSink) Send(ctx context.Context, batch []RecordJSON) error {
 		if s.network == "tcp" {
 			msg = append([]byte(strconv.Itoa(len(msg))+" "), msg...)
 		}
-		s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
+		// A connection that cannot take a deadline fails the Write below.
+		_ = s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
 		if _, err := s.conn.Write(msg); err != nil {
 			// Start over on a new connection; the batch is sent again whole.
-			s.conn.Close()
+			_ = s.conn.Close() // already broken; the write error is returned
 			s.conn = nil
 			return fmt.Errorf("syslog sink: %w", err)
 		}

@@ -66,7 +66,7 @@ func edge(size int64) map[int64]bool {
 	keep := make(map[int64]bool, 64)
 	var lo int64
 	for lo < size {
-		level := 63 - bits.LeadingZeros64(uint64(size-lo))
+		level := 63 - bits.LeadingZeros64(uint64(size-lo)) // #nosec G115 -- lo < size
 		keep[tlog.StoredHashIndex(level, lo>>uint(level))] = true
 		lo += 1 << uint(level)
 	}

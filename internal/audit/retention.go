@@ -124,12 +124,12 @@ func (l *Log) pruneBatch(ctx context.Context, tx *sql.Tx, before time.Time) (int
 	var n, last int64
 	for rows.Next() {
 		if err := rows.Scan(&last); err != nil {
-			rows.Close()
+			_ = rows.Close() // the scan error is the one returned
 			return 0, fmt.Errorf("prune: %w", err)
 		}
 		n++
 	}
-	rows.Close()
+	_ = rows.Close() // rows.Err below reports any error met while reading
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("prune: %w", err)
 	}

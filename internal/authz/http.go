@@ -403,9 +403,14 @@ func (h *Handlers) subjectBindings(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	w.Header().Set("Cache-Control", maxAge(h.BindingsMaxAge))
-	return httpx.WriteJSON(w, http.StatusOK, map[string]any{"subject": id,
-		"policy_digest": h.Service.policy.Digest(), "active": info.Active,
-		"bindings": renderBindings(info)})
+	doc := map[string]any{"subject": id, "policy_digest": h.Service.policy.Digest(),
+		"active": info.Active, "bindings": renderBindings(info)}
+	if info.Subject.Attributes != nil {
+		// What the policy's conditions read as subject.attributes; local
+		// deciders need it to decide as this node does.
+		doc["attributes"] = info.Subject.Attributes
+	}
+	return httpx.WriteJSON(w, http.StatusOK, doc)
 }
 
 func maxAge(d time.Duration) string {

@@ -54,7 +54,17 @@ type Options struct {
 	// AuditAllowed records allowed checks too (authz.audit_allowed);
 	// denied checks are always recorded.
 	AuditAllowed bool
+	// ApprovedVendors returns which of the given vendors may sell now:
+	// their onboarding was approved and they are not suspended. Subject
+	// puts them in subject.attributes.approved_vendors, where the policy's
+	// selling rules look. Nil leaves the attribute out, and those rules
+	// deny.
+	ApprovedVendors func(ctx context.Context, vendorIDs []string) ([]string, error)
 }
+
+// AttrApprovedVendors is the subject attribute that lists the vendors,
+// among those the subject holds roles in, that may sell.
+const AttrApprovedVendors = "approved_vendors"
 
 // Service answers checks and manages bindings.
 type Service struct {
@@ -65,12 +75,14 @@ type Service struct {
 	clock        clock.Clock
 	logger       *slog.Logger
 	auditAllowed bool
+	approved     func(ctx context.Context, vendorIDs []string) ([]string, error)
 }
 
 // New returns a service.
 func New(o Options) *Service {
 	return &Service{db: o.DB, store: NewStore(o.DB), policy: o.Policy, audit: o.Audit,
-		clock: o.Clock, logger: o.Logger, auditAllowed: o.AuditAllowed}
+		clock: o.Clock, logger: o.Logger, auditAllowed: o.AuditAllowed,
+		approved: o.ApprovedVendors}
 }
 
 // Policy returns the policy the service decides with.
@@ -116,6 +128,21 @@ func (s *Service) Subject(ctx context.Context, userID string, now time.Time) (Su
 		}
 		info.Grants = append(info.Grants, g)
 		info.Subject.Bindings = append(info.Subject.Bindings, g.binding())
+	}
+	if s.approved != nil {
+		var vendors []string
+		for _, g := range info.Grants {
+			if g.Vendor != "" && !slices.Contains(vendors, g.Vendor) {
+				vendors = append(vendors, g.Vendor)
+			}
+		}
+		approved := []string{}
+		if len(vendors) > 0 {
+			if approved, err = s.approved(ctx, vendors); err != nil {
+				return SubjectInfo{}, fmt.Errorf("vendor status: %w", err)
+			}
+		}
+		info.Subject.Attributes = map[string]any{AttrApprovedVendors: approved}
 	}
 	return info, nil
 }
@@ -199,11 +226,12 @@ func (s *Service) Check(ctx context.Context, userID string, qs []Question, a Ask
 		}
 		out[i] = d
 	}
-	for i, d := range out {
+	for i, q := range qs {
+		d := out[i]
 		if d.Allowed && !s.auditAllowed {
 			continue
 		}
-		if err := s.recordCheck(ctx, userID, qs[i], d, a, m); err != nil {
+		if err := s.recordCheck(ctx, userID, q, d, a, m); err != nil {
 			return nil, err
 		}
 	}

@@ -36,8 +36,19 @@ func newFixture(t *testing.T, db *storage.DB, auditAllowed bool) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every vendor sells except those whose id says they are in review, as
+	// the app's hook reads it from the vendors' status.
+	approvedVendors := func(_ context.Context, ids []string) ([]string, error) {
+		var out []string
+		for _, id := range ids {
+			if !strings.HasPrefix(id, "ven_review") {
+				out = append(out, id)
+			}
+		}
+		return out, nil
+	}
 	svc := New(Options{DB: db, Policy: policy.Default(), Audit: log, Clock: fake,
-		AuditAllowed: auditAllowed})
+		AuditAllowed: auditAllowed, ApprovedVendors: approvedVendors})
 	return &fixture{svc: svc, clock: fake, log: log, db: db}
 }
 
@@ -116,6 +127,35 @@ func TestRevocationTakesEffectOnTheNextCheck(t *testing.T) {
 				recs[0].Details["vendor"] != "ven_a" {
 				t.Fatalf("%s records: %+v", action, recs)
 			}
+		}
+	})
+}
+
+// TestOnlyApprovedVendorsSell: the roles of a vendor whose onboarding is
+// not approved prepare the catalogue but do not publish, and the subject's
+// approved vendors are what the bindings feed tells local deciders.
+func TestOnlyApprovedVendorsSell(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		f := newFixture(t, db, false)
+		addUser(t, db, "usr_m", "vendor", "active")
+		f.grant(t, cli, "usr_m", "vendor_manager", "ven_a", time.Time{})
+		f.grant(t, cli, "usr_m", "vendor_manager", "ven_review1", time.Time{})
+		if d := f.check(t, "usr_m", "product:publish", product("ven_a")); !d.Allowed {
+			t.Fatalf("publishing for an approved vendor: %s", d.Reason)
+		}
+		if d := f.check(t, "usr_m", "product:publish", product("ven_review1")); d.Allowed {
+			t.Fatalf("published for a vendor in review, by %s", d.Rule)
+		}
+		if d := f.check(t, "usr_m", "product:create", product("ven_review1")); !d.Allowed {
+			t.Fatalf("drafting for a vendor in review: %s", d.Reason)
+		}
+		info, err := f.svc.Subject(context.Background(), "usr_m", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := info.Subject.Attributes[AttrApprovedVendors].([]string)
+		if len(got) != 1 || got[0] != "ven_a" {
+			t.Fatalf("approved vendors %v", info.Subject.Attributes)
 		}
 	})
 }

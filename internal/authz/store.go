@@ -59,15 +59,17 @@ func (s *Store) Put(ctx context.Context, g Grant) (replaced bool, err error) {
 	var users int
 	for rows.Next() {
 		if err := rows.Scan(&users, &exists); err != nil {
-			rows.Close()
+			_ = rows.Close() // the scan error is the one returned
 			return false, fmt.Errorf("put binding: %w", err)
 		}
 	}
+	// Next has returned false, which closes the rows: these Close calls
+	// cannot fail and only document that the rows are done.
 	if err := rows.Err(); err != nil {
-		rows.Close()
+		_ = rows.Close()
 		return false, fmt.Errorf("put binding: %w", err)
 	}
-	rows.Close()
+	_ = rows.Close()
 	if users == 0 {
 		return false, ErrUnknownUser
 	}

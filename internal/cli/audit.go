@@ -157,7 +157,7 @@ func runAuditCheckpoint(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ring, err := keyring.New(rand.Reader, key)
+	ring, err := keyring.NewFromConfig(rand.Reader, key, cfg)
 	if err != nil {
 		return err
 	}
@@ -207,11 +207,11 @@ func openAuditDatabase(ctx context.Context, cfg config.Config) (*storage.DB, err
 	}
 	pending, err := db.HasPendingMigrations(ctx)
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the migration check's error is the one returned
 		return nil, err
 	}
 	if pending {
-		db.Close()
+		_ = db.Close() // refused; a close error would not change that
 		return nil, errors.New("the database has pending migrations; run `cerrojo migrate up` " +
 			"first")
 	}

@@ -60,7 +60,11 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	}
 	defer db.Close()
 	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
-		os.Remove(path)
+		// The partial copy may hold personal data: say so when it stays behind.
+		if rmErr := os.Remove(path); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
+			return fmt.Errorf("backup: %w (the partial copy %s was not removed: %v)",
+				err, path, rmErr)
+		}
 		return fmt.Errorf("backup: %w", err)
 	}
 	// The copy holds sealed secrets and personal data: owner only.

@@ -52,6 +52,8 @@ func commands() map[string]command {
 		"doctor":  {"check a deployment and say what is wrong or risky", runDoctor},
 		"backup":  {"copy the embedded database while cerrojo runs", runBackup},
 		"admin":   {"make the first super admin (bootstrap)", runAdmin},
+		"secrets": {"count or re-encrypt the secrets sealed with the master key " +
+			"(status, rotate)", runSecrets},
 		"compliance": {"print the report for the Registro Nacional de Bases de Datos (rnbd)",
 			runCompliance},
 	}

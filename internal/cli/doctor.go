@@ -107,7 +107,7 @@ func doctorDeployment(ctx context.Context, cfg config.Config,
 			pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 			err = redisconn.Ping(pctx, c)
 			cancel()
-			c.Close()
+			_ = c.Close() // the ping's error is the finding; closing is cleanup
 		}
 		if err != nil {
 			add("redis", "error", "not reachable: "+err.Error())
@@ -202,7 +202,7 @@ func doctorKeys(ctx context.Context, cfg config.Config, db *storage.DB,
 	case err != nil:
 		add("master key", "error", err.Error())
 	default:
-		ring, err := keyring.New(rand.Reader, key)
+		ring, err := keyring.NewFromConfig(rand.Reader, key, cfg)
 		if err == nil {
 			err = keyring.VerifyDatabase(ctx, ring, keyring.NewSQLStore(db), time.Now())
 		}
@@ -210,6 +210,10 @@ func doctorKeys(ctx context.Context, cfg config.Config, db *storage.DB,
 			add("master key", "error", err.Error())
 		} else {
 			add("master key", "ok", "matches the database (from "+src.Kind+")")
+		}
+		if cfg.MasterKey.Previous != "" {
+			add("master key", "warn", "master_key.previous is set: a rotation is under way; "+
+				"run `cerrojo secrets rotate`, then remove it")
 		}
 		if src.LooseMode != 0 {
 			add("master key", "error", fmt.Sprintf("%s can be read by other users (mode %s); "+

@@ -157,11 +157,11 @@ func keysOpen(ctx context.Context, env Env, configPath string) (config.Config, *
 	}
 	pending, err := db.HasPendingMigrations(ctx)
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the migration check's error is the one returned
 		return config.Config{}, nil, err
 	}
 	if pending {
-		db.Close()
+		_ = db.Close() // refused; a close error would not change that
 		return config.Config{}, nil, errors.New("the database has pending migrations; run " +
 			"`cerrojo migrate up` first")
 	}
@@ -176,7 +176,7 @@ func keysRing(ctx context.Context, cfg config.Config, db *storage.DB) (*keyring.
 	if err != nil {
 		return nil, err
 	}
-	ring, err := keyring.New(rand.Reader, key)
+	ring, err := keyring.NewFromConfig(rand.Reader, key, cfg)
 	if err != nil {
 		return nil, err
 	}

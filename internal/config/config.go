@@ -48,6 +48,21 @@ type Config struct {
 	MFA       MFAConfig       `yaml:"mfa"`
 	SMS       SMSConfig       `yaml:"sms"`
 	RateLimit RateLimitConfig `yaml:"ratelimit"`
+	Vendors   VendorsConfig   `yaml:"vendors"`
+}
+
+// VendorsConfig sets vendor onboarding (docs/vendors.md).
+type VendorsConfig struct {
+	// RequiredApprovals is how many different admins must approve a vendor:
+	// 1, or 2 for four eyes.
+	RequiredApprovals int `yaml:"required_approvals" env:"CERROJO_VENDORS_REQUIRED_APPROVALS"`
+	// InvitationTTL is how long a staff invitation link stays valid.
+	InvitationTTL Duration `yaml:"invitation_ttl" env:"CERROJO_VENDORS_INVITATION_TTL"`
+	// MaxDocumentBytes caps one uploaded document.
+	MaxDocumentBytes int `yaml:"max_document_bytes" env:"CERROJO_VENDORS_MAX_DOCUMENT_BYTES"`
+	// DocumentsDir holds the encrypted documents; data_dir/documents when
+	// empty.
+	DocumentsDir string `yaml:"documents_dir" env:"CERROJO_VENDORS_DOCUMENTS_DIR"`
 }
 
 // RateLimitConfig sets the request rate limits (docs/security.md). Each
@@ -338,6 +353,10 @@ type MasterKeyConfig struct {
 	Value Secret `yaml:"value" env:"CERROJO_MASTER_KEY"`
 	// File is a path to a file holding the key in the same encoding.
 	File string `yaml:"file" env:"CERROJO_MASTER_KEY_FILE"`
+	// Previous are the master keys the current one replaced, comma-separated,
+	// during a rotation: they open what they sealed and never seal. Remove
+	// them once `cerrojo secrets rotate` reports nothing left under them.
+	Previous Secret `yaml:"previous" env:"CERROJO_MASTER_KEY_PREVIOUS"`
 }
 
 // HTTPConfig bounds the HTTP server. Every timeout exists so that a slow or
@@ -429,6 +448,11 @@ func Default() Config {
 			BindingsMaxAge: Duration(5 * time.Second),
 			PolicyMaxAge:   Duration(time.Minute),
 		},
+		Vendors: VendorsConfig{
+			RequiredApprovals: 1,
+			InvitationTTL:     Duration(7 * 24 * time.Hour),
+			MaxDocumentBytes:  10 << 20,
+		},
 		MFA: MFAConfig{
 			StepUpMaxAge:            Duration(15 * time.Minute),
 			MaxFailures:             5,
@@ -438,6 +462,8 @@ func Default() Config {
 			EmailCodes:              true,
 			CodeTTL:                 Duration(10 * time.Minute),
 		},
+		// #nosec G101 -- rate-limit specs ("20/1m burst 10") for the login and token
+		// endpoints, not credentials.
 		RateLimit: RateLimitConfig{
 			Enabled:         true,
 			Login:           "20/1m burst 10",

@@ -116,7 +116,25 @@ func (m MasterKeyConfig) validate() []error {
 				Value: m.Value.String(), Reason: err.Error()}}
 		}
 	}
+	if _, err := m.PreviousKeys(); err != nil {
+		return []error{&KeyError{Key: "master_key.previous", Env: "CERROJO_MASTER_KEY_PREVIOUS",
+			Value: m.Previous.String(), Reason: err.Error()}}
+	}
 	return nil
+}
+
+// PreviousKeys decodes master_key.previous: master keys in the same
+// encoding, separated by commas.
+func (m MasterKeyConfig) PreviousKeys() ([][]byte, error) {
+	var out [][]byte
+	for i, s := range List(m.Previous.Reveal()) {
+		key, err := DecodeMasterKey(s)
+		if err != nil {
+			return nil, fmt.Errorf("key %d: %w", i+1, err)
+		}
+		out = append(out, key)
+	}
+	return out, nil
 }
 
 // DecodeMasterKey decodes a master key written in standard base64. Only the

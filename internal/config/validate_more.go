@@ -124,6 +124,13 @@ func (c Config) validateCapabilities() []error {
 		// six-digit code for long.
 		{"mfa.max_failures", "CERROJO_MFA_MAX_FAILURES", c.MFA.MaxFailures, 1, 20},
 		{"sms.http.max_attempts", "CERROJO_SMS_HTTP_MAX_ATTEMPTS", c.SMS.HTTP.MaxAttempts, 1, 10},
+		// One admin, or two different ones (four eyes).
+		{"vendors.required_approvals", "CERROJO_VENDORS_REQUIRED_APPROVALS",
+			c.Vendors.RequiredApprovals, 1, 2},
+		// A scanned certificate fits in a few MiB; the whole file is held in
+		// memory while it is checked and sealed.
+		{"vendors.max_document_bytes", "CERROJO_VENDORS_MAX_DOCUMENT_BYTES",
+			c.Vendors.MaxDocumentBytes, 64 << 10, 32 << 20},
 	})...)
 	errs = append(errs, checkDurations([]durationKey{
 		{"accounts.lockout_window", "CERROJO_ACCOUNTS_LOCKOUT_WINDOW", a.LockoutWindow, time.Minute, day, false},
@@ -149,6 +156,7 @@ func (c Config) validateCapabilities() []error {
 		// most 10 minutes.
 		{"mfa.code_ttl", "CERROJO_MFA_CODE_TTL", c.MFA.CodeTTL, time.Minute, 10 * time.Minute, false},
 		{"sms.http.timeout", "CERROJO_SMS_HTTP_TIMEOUT", c.SMS.HTTP.Timeout, time.Second, time.Minute, false},
+		{"vendors.invitation_ttl", "CERROJO_VENDORS_INVITATION_TTL", c.Vendors.InvitationTTL, time.Hour, 30 * day, false},
 	})...)
 	errs = append(errs, c.validateMFA()...)
 	for _, o := range List(c.HTTP.CORSOrigins) {

@@ -184,7 +184,7 @@ func checkNIT(body string, digit int) (NIT, error) {
 	if want := nitDigit(body); digit != want {
 		return NIT{}, &CheckDigitError{Got: digit, Want: want}
 	}
-	return NIT{body: body, digit: uint8(digit)}, nil
+	return NIT{body: body, digit: uint8(digit)}, nil // #nosec G115 -- digit == want, 0..9
 }
 
 // plainDigits checks a body for CheckDigit: bounded, 1 to 15 ASCII digits.

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cerrojo/cerrojo/internal/audit"
+	"github.com/cerrojo/cerrojo/internal/keyring"
 )
 
 // Decision is what a titular decided about one purpose.
@@ -408,4 +409,12 @@ func (s *Service) Status(ctx context.Context, subjectID string) (Status, error) 
 	}
 	st.ReclamoEnTramite, err = s.reclamoEnTramite(ctx, subjectID)
 	return st, err
+}
+
+// SealedColumns lists the ledger's sealed values for master key rotation.
+func SealedColumns() []keyring.Column {
+	return []keyring.Column{{Table: "habeas_consents", Column: "representative_doc_sealed",
+		Keys: []string{"id"}, AAD: func(k []string) []byte {
+			return []byte("habeas_consents:" + k[0])
+		}}}
 }

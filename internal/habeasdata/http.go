@@ -93,6 +93,10 @@ func problem(err error) error {
 				"(GET /v1/habeas-data/policy) and ask again")
 	case errors.Is(err, ErrNothingToRevoke):
 		return httpx.NewProblem(http.StatusConflict, "nothing_to_revoke", err.Error())
+	case errors.As(err, new(*BlockedError)):
+		var b *BlockedError
+		errors.As(err, &b)
+		return httpx.NewProblem(http.StatusConflict, "suppression_blocked", b.Reason)
 	case errors.Is(err, ErrNotSuppression):
 		return httpx.NewProblem(http.StatusConflict, "not_a_suppression_request",
 			"only an open reclamo of type suppression can be carried out")

@@ -65,6 +65,12 @@ type Eraser struct {
 	Erase  func(ctx context.Context, tx *sql.Tx, subjectID string) error
 }
 
+// BlockedError is what an Eraser's Before returns when the titular's data
+// cannot be suppressed yet, and why, in words for the operator.
+type BlockedError struct{ Reason string }
+
+func (e *BlockedError) Error() string { return "habeas data: suppression blocked: " + e.Reason }
+
 // Options configure a Service.
 type Options struct {
 	DB     *storage.DB

@@ -201,8 +201,7 @@ func (s *Service) Suppress(ctx context.Context, requestID string, by audit.Actor
 		}
 		for _, e := range s.Erasers {
 			if e.Erase == nil {
-				rep.Deleted = append(rep.Deleted, e.Name)
-				continue
+				continue // only a check, in Before
 			}
 			if err := e.Erase(ctx, tx, subject); err != nil {
 				return fmt.Errorf("suppress %s: %w", e.Name, err)

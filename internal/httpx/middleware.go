@@ -69,8 +69,22 @@ func SecurityHeaders(next http.Handler) http.Handler {
 // LimitBody caps every request body at max bytes. Reading past the cap fails
 // with *http.MaxBytesError, which DecodeJSON answers with 413.
 func LimitBody(max int64) func(http.Handler) http.Handler {
+	return LimitBodyByRoute(max, nil, nil)
+}
+
+// LimitBodyByRoute is LimitBody with other caps for some routes of rt, by
+// pattern: routes that take files rather than JSON, whose handlers apply
+// their own, documented, limit.
+func LimitBodyByRoute(def int64, rt *Router,
+	per map[string]int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			max := def
+			if rt != nil && len(per) > 0 {
+				if n, ok := per[rt.Pattern(r)]; ok {
+					max = n
+				}
+			}
 			if r.ContentLength > max {
 				WriteProblem(w, r, Problemf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge,
 					"the request body is larger than the limit of %d bytes", max))

@@ -100,7 +100,9 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 	h.Set("Cache-Control", "no-store")
 	h.Del("Content-Length")
 	w.WriteHeader(out.Status)
-	w.Write(append(body, '\n'))
+	// The status is sent; a failed write means the client has gone and
+	// nothing more can be told to it.
+	_, _ = w.Write(append(body, '\n'))
 }
 
 // WriteError answers with err: an error that is also an http.Handler

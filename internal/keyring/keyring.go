@@ -27,6 +27,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/cerrojo/cerrojo/internal/config"
 )
 
 // Format of a sealed value:
@@ -75,6 +77,10 @@ type Ring struct {
 	primary ringKey
 	byID    map[KeyID]ringKey
 	rand    io.Reader
+	// macRoot, once VerifyDatabase has loaded it, is the key of MAC; until
+	// then MAC uses the primary key's derived MAC key, which is what the
+	// root of a database set up with that key is.
+	macRoot []byte
 }
 
 // New returns a ring whose primary key derives from master; older master
@@ -158,15 +164,19 @@ func (r *Ring) Open(sealed, aad []byte) ([]byte, error) {
 	return plain, nil
 }
 
-// MAC returns HMAC-SHA-256 of data under a key derived from the primary
-// master key, separated by purpose (such as "email_verification"). It is
-// for values that must be found again but not recovered, such as one-time
-// codes and tokens: a copy of the database alone does not let anyone test
-// guesses against them. Values MACed under a previous master key no longer
-// match after rotation, so use it only for short-lived values or keep the
-// key id beside the MAC.
+// MAC returns HMAC-SHA-256 of data under the ring's MAC root, separated by
+// purpose (such as "email_verification"). It is for values that must be
+// found again but not recovered, such as one-time codes, client secrets and
+// blind indexes: a copy of the database alone does not let anyone test
+// guesses against them. The root is kept in the database, sealed, and
+// survives master key rotation (VerifyDatabase loads it), so MACs stay
+// valid across rotations.
 func (r *Ring) MAC(purpose string, data []byte) []byte {
-	m := hmac.New(sha256.New, r.primary.macKey)
+	key := r.primary.macKey
+	if r.macRoot != nil {
+		key = r.macRoot
+	}
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(purpose))
 	m.Write([]byte{0})
 	m.Write(data)
@@ -188,4 +198,19 @@ func SealedKeyID(sealed []byte) (KeyID, bool) {
 func associated(header, aad []byte) []byte {
 	out := make([]byte, 0, len(header)+len(aad))
 	return append(append(out, header...), aad...)
+}
+
+// NewFromConfig is New with the previous master keys of cfg, which
+// config.Validate has checked.
+func NewFromConfig(rand io.Reader, master []byte, cfg config.Config) (*Ring, error) {
+	previous, err := cfg.MasterKey.PreviousKeys()
+	if err != nil {
+		return nil, fmt.Errorf("master_key.previous: %w", err)
+	}
+	for _, p := range previous {
+		if hmac.Equal(p, master) {
+			return nil, errors.New("master_key.previous repeats the master key")
+		}
+	}
+	return New(rand, master, previous...)
 }

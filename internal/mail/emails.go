@@ -83,6 +83,8 @@ const (
 )
 
 // factorNames are the factor kinds as each locale names them.
+//
+// #nosec G101 -- display names of MFA factors, not credentials.
 var factorNames = map[Locale]map[FactorKind]string{
 	SpanishColombia: {
 		FactorTOTP:          "Aplicación de autenticación (TOTP)",

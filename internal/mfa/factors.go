@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cerrojo/cerrojo/internal/audit"
+	"github.com/cerrojo/cerrojo/internal/keyring"
 )
 
 // KindTOTP is the kind of a TOTP factor.
@@ -342,6 +343,8 @@ func (s *Service) VerifyTOTP(ctx context.Context, userID, code string, m Meta) (
 
 // skew says how many steps a code was from the server's, for spotting
 // phones whose clocks drift.
+//
+// #nosec G115 -- steps come from timeStep (Unix seconds / 30), far below 1<<63.
 func skew(step, cur uint64) string { return strconv.FormatInt(int64(step)-int64(cur), 10) }
 
 // Factors lists a person's factors of every kind, oldest first: the active
@@ -501,4 +504,25 @@ func cleanName(name string) (string, error) {
 		return "", fmt.Errorf("%w: name: contains control characters", ErrInvalidInput)
 	}
 	return name, nil
+}
+
+// SealedColumns lists the second factors' sealed values for master key
+// rotation: TOTP seeds, recovery code digests and code destinations.
+func SealedColumns() []keyring.Column {
+	return []keyring.Column{
+		{Table: "mfa_factors", Column: "secret_sealed", Keys: []string{"id", "user_id"},
+			AAD: func(k []string) []byte { return seedAAD(k[0], k[1]) }},
+		{Table: "mfa_recovery_codes", Column: "hash_sealed", Keys: []string{"user_id", "idx"},
+			AAD: func(k []string) []byte {
+				// idx is an INTEGER column read as text; a value that is not
+				// a number gives an AAD that opens nothing.
+				idx, err := strconv.Atoi(k[1])
+				if err != nil {
+					return []byte("mfa_recovery_codes.hash_sealed:invalid")
+				}
+				return recoveryAAD(k[0], idx)
+			}},
+		{Table: "mfa_oob_factors", Column: "destination_sealed", Keys: []string{"id", "user_id"},
+			AAD: func(k []string) []byte { return destinationAAD(k[0], k[1]) }},
+	}
 }

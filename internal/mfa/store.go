@@ -162,6 +162,7 @@ func (st store) activate(ctx context.Context, userID, id string, step uint64,
 	return st.changed(ctx, "activate factor", `UPDATE mfa_factors
 		SET activated_at = ?, last_used_at = ?, last_used_step = ?
 		WHERE id = ? AND user_id = ? AND activated_at IS NULL AND last_used_step < ?`,
+		// #nosec G115 -- step comes from timeStep (Unix seconds / 30), far below 1<<63.
 		now.UTC(), now.UTC(), int64(step), id, userID, int64(step))
 }
 
@@ -175,6 +176,7 @@ func (st store) markUsed(ctx context.Context, userID, id string, step uint64,
 	return st.changed(ctx, "record used step", `UPDATE mfa_factors
 		SET last_used_step = ?, last_used_at = ?
 		WHERE id = ? AND user_id = ? AND activated_at IS NOT NULL AND last_used_step < ?`,
+		// #nosec G115 -- step comes from timeStep (Unix seconds / 30), far below 1<<63.
 		int64(step), now.UTC(), id, userID, int64(step))
 }
 

@@ -67,7 +67,9 @@ func write(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="cerrojo"`)
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	httpx.WriteJSON(w, oe.status, oe)
+	// oauthError holds only strings, so encoding cannot fail; a write error
+	// means the client has gone and there is no one left to answer.
+	_ = httpx.WriteJSON(w, oe.status, oe)
 }
 
 // readForm parses an application/x-www-form-urlencoded body strictly: the
@@ -167,7 +169,9 @@ func (h *Handlers) authenticateClient(r *http.Request, form url.Values,
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(v)
+	// v is one of this package's response structs of strings, numbers and
+	// booleans, so encoding cannot fail; a write error means the client has gone.
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 func hasPrefix(tok, prefix string) bool { return strings.HasPrefix(tok, prefix) }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -209,6 +210,9 @@ func (s *store) signCount(ctx context.Context, q querier, id string) (count uint
 	}
 	if err != nil {
 		return 0, false, fmt.Errorf("read sign count: %w", err)
+	}
+	if n < 0 || n > math.MaxUint32 { // written only from a uint32; as list checks it
+		return 0, false, fmt.Errorf("read sign count: %d out of range", n)
 	}
 	return uint32(n), true, nil
 }

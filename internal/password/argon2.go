@@ -71,6 +71,8 @@ func parseArgon2(s string) (*argon2Hash, error) {
 		return nil, err
 	}
 
+	// #nosec G115 -- checkArgon2Cost above caps m at maxMemoryKiB (1<<20), t at
+	// maxArgon2Iterations (64) and p at maxArgon2Parallelism (16).
 	return &argon2Hash{
 		variant:     variant,
 		memoryKiB:   uint32(m),
@@ -170,6 +172,8 @@ func (h *argon2Hash) derive(pw []byte, keyLen uint32) []byte {
 }
 
 func (h *argon2Hash) verify(pw []byte) (bool, error) {
+	// #nosec G115 -- the key is at most maxKeyLen (64) bytes: decodeSaltKey checks
+	// parsed hashes, Params.Validate new ones.
 	return subtle.ConstantTimeCompare(h.derive(pw, uint32(len(h.key))), h.key) == 1, nil
 }
 
@@ -182,6 +186,8 @@ func (h *argon2Hash) String() string {
 
 // matches reports whether h is Argon2id with exactly the parameters p.
 func (h *argon2Hash) matches(p Params) bool {
+	// #nosec G115 -- salt and key are at most maxSaltLen and maxKeyLen (64) bytes:
+	// decodeSaltKey checks parsed hashes, Params.Validate new ones.
 	return h.variant == SchemeArgon2id &&
 		h.memoryKiB == p.MemoryKiB &&
 		h.iterations == p.Iterations &&

@@ -49,10 +49,10 @@ func (l *limiter) weight(memKiB uint64) int64 {
 	switch {
 	case units < 1:
 		return 1
-	case units > uint64(l.slots):
+	case units > uint64(l.slots): // #nosec G115 -- Config.Validate keeps slots in 1..1024
 		return l.slots
 	default:
-		return int64(units)
+		return int64(units) // #nosec G115 -- units <= l.slots, an int64, in this branch
 	}
 }
 

@@ -49,11 +49,14 @@ func parsePBKDF2(s string) (*pbkdf2Hash, error) {
 	}
 	h := &pbkdf2Hash{format: format, iterations: iterations}
 	_, size := h.digest()
+	// #nosec G115 -- size is a SHA-256 or SHA-512 digest size (32 or 64) and a
+	// length is never negative.
 	salt, key, err := decodeSaltKey(format, ab64, fields[1], fields[2], uint64(size))
 	if err != nil {
 		return nil, err
 	}
 	if len(key) != size {
+		// #nosec G115 -- as above: sizes and lengths are small and non-negative.
 		return nil, outOfRange(format, "hash bytes", uint64(len(key)), uint64(size), uint64(size))
 	}
 
@@ -124,6 +127,7 @@ func (h *pbkdf2Hash) memKiB() uint64 { return 0 }
 // verify runs PBKDF2 (RFC 8018 section 5.2) from the standard library.
 func (h *pbkdf2Hash) verify(pw []byte) (bool, error) {
 	fn, size := h.digest()
+	// #nosec G115 -- parseIterations caps iterations at pbkdf2MaxIterations (1e7).
 	dk, err := pbkdf2.Key(fn, string(pw), h.salt, int(h.iterations), size)
 	if err != nil {
 		return false, fmt.Errorf("verify %s: %w", h.format, err)

@@ -86,6 +86,7 @@ func (h *scryptHash) scheme() Scheme { return SchemeScrypt }
 func (h *scryptHash) memKiB() uint64 { return scryptMemoryKiB(h.logN, h.r) }
 
 func (h *scryptHash) verify(pw []byte) (bool, error) {
+	// #nosec G115 -- checkScryptCost caps r at scryptMaxR (32) and p at scryptMaxP (16).
 	dk, err := scrypt.Key(pw, h.salt, 1<<h.logN, int(h.r), int(h.p), len(h.key))
 	if err != nil {
 		return false, fmt.Errorf("verify scrypt: %w", err)

@@ -17,7 +17,7 @@ const (
 	Contact Category = "datos de ubicación/contacto"
 	// Credentials: secrets, or the hashes, MACs and public keys that check
 	// them.
-	Credentials Category = "datos de acceso/credenciales"
+	Credentials Category = "datos de acceso/credenciales" // #nosec G101 -- a category label
 	// Technical: IP addresses, User-Agent, device names.
 	Technical Category = "datos técnicos/de navegación"
 	// Sensitive: datos sensibles (Ley 1581 de 2012, art. 5); Column.Sensitive
@@ -83,6 +83,7 @@ const (
 	DBAudit    = "auditoria"
 	DBHabeas   = "habeas_data"
 	DBInternal = "operacion_interna"
+	DBVendors  = "vendedores"
 )
 
 // databases lists the logical databases in the order the report shows them.
@@ -144,6 +145,17 @@ var databases = []Database{
 			"los datos del titular se seudonimizan y se borran IP, User-Agent, " +
 			"representante y textos del titular. Incidentes: no se borran. Contactos " +
 			"de mercadeo: solo las últimas semanas.",
+	},
+	{
+		Key:  DBVendors,
+		Name: "Vendedores",
+		Description: "Vinculación de vendedores: identificación (NIT o cédula), RUT, " +
+			"responsabilidades tributarias, contacto, dirección, cuenta bancaria, " +
+			"documentos soporte, revisión y personal.",
+		Holders: "Vendedores (personas naturales y representantes de personas " +
+			"jurídicas) y su personal.",
+		Retention: "Mientras el vendedor esté vinculado y luego lo que exija la ley " +
+			"comercial y tributaria (Código de Comercio art. 60: diez años).",
 	},
 	{
 		Key:  DBInternal,
@@ -211,6 +223,90 @@ var tables = map[string]Table{
 		Columns: map[string]Column{
 			"key_id":     meta("Identificador de la llave maestra"),
 			"sealed":     cred("Valor conocido cifrado con la llave").system().sealed(),
+			"created_at": createdAt,
+			"retired_at": meta("Cuándo una rotación retiró la llave"),
+		}},
+	// 00014_vendors
+	"vendors": {Database: DBVendors,
+		Description: "Un vendedor y su estado de vinculación",
+		Columns: map[string]Column{
+			"id":                   meta("Identificador del vendedor"),
+			"owner_user_id":        ident("Cuenta del propietario"),
+			"legal_name":           ident("Razón social o nombre"),
+			"trade_name":           meta("Nombre comercial"),
+			"person_type":          meta("Persona natural o jurídica"),
+			"id_type":              meta("Tipo de documento (código DIAN)"),
+			"id_number_sealed":     ident("Número de identificación, cifrado").sealed(),
+			"id_index":             ident("Índice ciego del número").hashed("HMAC-SHA-256"),
+			"id_hint":              ident("Últimos dígitos del número"),
+			"tax_responsibilities": meta("Responsabilidades tributarias del RUT"),
+			"contact_email":        contact("Correo de contacto"),
+			"contact_phone":        contact("Teléfono de contacto"),
+			"address_line":         contact("Dirección"),
+			"departamento":         contact("Departamento (código DANE)"),
+			"municipio":            contact("Municipio (código DANE)"),
+			"bank_name":            meta("Banco"),
+			"bank_account_type":    meta("Tipo de cuenta"),
+			"bank_account_sealed":  cred("Número de cuenta bancaria, cifrado").sealed(),
+			"bank_account_last4":   ident("Últimos cuatro dígitos de la cuenta"),
+			"status":               meta("Estado de la vinculación"),
+			"status_reasons":       freeText("Motivos de rechazo o suspensión"),
+			"review_round":         meta("Ronda de revisión"),
+			"created_at":           createdAt,
+			"updated_at":           meta("Fecha de actualización"),
+			"submitted_at":         meta("Fecha de envío a revisión"),
+		}},
+	"vendor_documents": {Database: DBVendors,
+		Description: "Documentos soporte (RUT, Cámara de Comercio, identidad, " +
+			"certificación bancaria), cifrados fuera de la base de datos",
+		Columns: map[string]Column{
+			"vendor_id":   meta("Vendedor"),
+			"doc_kind":    meta("Clase de documento"),
+			"file_kind":   meta("Formato verificado (PDF, JPEG, PNG)"),
+			"size":        meta("Tamaño"),
+			"sha256":      meta("Huella SHA-256 del contenido"),
+			"storage_key": meta("Ubicación del archivo cifrado"),
+			"uploaded_by": ident("Cuenta que lo subió"),
+			"created_at":  createdAt,
+		}},
+	"vendor_approvals": {Database: DBVendors,
+		Description: "Aprobaciones de cada revisor (cuatro ojos)",
+		Columns: map[string]Column{
+			"vendor_id":    meta("Vendedor"),
+			"review_round": meta("Ronda de revisión"),
+			"reviewer":     ident("Revisor"),
+			"approved_at":  meta("Fecha de aprobación"),
+		}},
+	"vendor_staff": {Database: DBVendors,
+		Description: "Personal de cada vendedor",
+		Columns: map[string]Column{
+			"vendor_id":  meta("Vendedor"),
+			"user_id":    ident("Cuenta del miembro"),
+			"role":       meta("Rol en el vendedor"),
+			"invited_by": ident("Cuenta que invitó"),
+			"joined_at":  meta("Fecha de ingreso"),
+		}},
+	"vendor_invitations": {Database: DBVendors,
+		Description: "Invitaciones al personal, de un solo uso y con vencimiento",
+		Columns: map[string]Column{
+			"id":               meta("Identificador de la invitación"),
+			"vendor_id":        meta("Vendedor"),
+			"email":            contact("Correo invitado"),
+			"email_normalized": contact("Correo invitado, normalizado"),
+			"role":             meta("Rol ofrecido"),
+			"token_mac":        cred("MAC del enlace de invitación").hashed("HMAC-SHA-256"),
+			"invited_by":       ident("Cuenta que invitó"),
+			"created_at":       createdAt,
+			"expires_at":       meta("Vencimiento"),
+			"accepted_at":      meta("Fecha de aceptación"),
+			"accepted_by":      ident("Cuenta que aceptó"),
+		}},
+	// 00015_key_rotation
+	"keyring_state": {Database: DBInternal,
+		Description: "Estado propio del anillo de llaves (la raíz de los MAC), cifrado",
+		Columns: map[string]Column{
+			"name":       meta("Nombre del valor"),
+			"sealed":     cred("Llave de los MAC, cifrada con la llave maestra").system().sealed(),
 			"created_at": createdAt,
 		}},
 

@@ -49,6 +49,9 @@ type Options struct {
 	// request is identified and logged and before any route reads a body.
 	// It receives the router to learn which route a request is for.
 	Limit func(rt *httpx.Router, next http.Handler) http.Handler
+	// BodyLimits replace http.max_body_bytes for the routes they name, by
+	// pattern (uploads of documents).
+	BodyLimits map[string]int64
 }
 
 // Server is cerrojo's HTTP server.
@@ -85,7 +88,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Limit != nil {
 		h = opts.Limit(s.router, h)
 	}
-	h = httpx.LimitBody(opts.HTTP.MaxBodyBytes)(h)
+	h = httpx.LimitBodyByRoute(opts.HTTP.MaxBodyBytes, s.router, opts.BodyLimits)(h)
 	h = httpx.CORS(opts.CORSOrigins)(h)
 	h = httpx.SecurityHeaders(h)
 	h = httpx.Recover(logger)(h)
@@ -148,7 +151,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	if shutdownErr != nil {
-		s.http.Close()
+		_ = s.http.Close() // forced close after the timeout; the shutdown error is returned
 		return fmt.Errorf("shutdown: requests still running after %s: %w", timeout, shutdownErr)
 	}
 	return nil

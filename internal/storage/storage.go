@@ -70,7 +70,7 @@ func (db *DB) QueryHot(ctx context.Context, query string, args ...any) (*sql.Row
 		return nil, err
 	}
 	if prev, loaded := db.hot.LoadOrStore(query, st); loaded {
-		st.Close() // another goroutine prepared it first
+		_ = st.Close() // another goroutine prepared it first; this copy was never used
 		st = prev.(*sql.Stmt)
 	}
 	return st.QueryContext(ctx, args...)
@@ -114,16 +114,16 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 
 	db := &DB{DB: sqlDB, dialect: SQLite, location: path}
 	if err := db.PingContext(ctx); err != nil {
-		sqlDB.Close()
+		_ = sqlDB.Close() // the open error below is the one to report
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	var mode string
 	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		sqlDB.Close()
+		_ = sqlDB.Close() // the open error below is the one to report
 		return nil, fmt.Errorf("open sqlite %s: read journal mode: %w", path, err)
 	}
 	if !strings.EqualFold(mode, "wal") {
-		sqlDB.Close()
+		_ = sqlDB.Close() // the open error below is the one to report
 		return nil, fmt.Errorf("open sqlite %s: journal mode is %q, want wal", path, mode)
 	}
 	return db, nil
@@ -155,7 +155,7 @@ func OpenPostgres(ctx context.Context, rawURL string, opts PostgresOptions) (*DB
 
 	db := &DB{DB: sqlDB, dialect: Postgres, location: location}
 	if err := db.PingContext(ctx); err != nil {
-		sqlDB.Close()
+		_ = sqlDB.Close() // the open error below is the one to report
 		return nil, fmt.Errorf("open postgres %s: %w", location, err)
 	}
 	return db, nil
@@ -193,7 +193,7 @@ func (db *DB) InTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			tx.Rollback()
+			_ = tx.Rollback() // the panic goes on; a rollback error cannot be reported
 			panic(p)
 		}
 	}()

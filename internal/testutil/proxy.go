@@ -60,17 +60,20 @@ func (p *Proxy) listen(t testing.TB, addr string) {
 	})
 }
 
+// pipe copies both ways between down and a new connection to the target.
+// Close and copy errors are discarded throughout: the proxy exists to drop
+// connections, and the tests see any failure on their own side of it.
 func (p *Proxy) pipe(down net.Conn) {
 	up, err := net.Dial("tcp", p.target)
 	if err != nil {
-		down.Close()
+		_ = down.Close()
 		return
 	}
 	p.mu.Lock()
 	if p.ln == nil { // stopped meanwhile
 		p.mu.Unlock()
-		up.Close()
-		down.Close()
+		_ = up.Close()
+		_ = down.Close()
 		return
 	}
 	p.conns[down], p.conns[up] = struct{}{}, struct{}{}
@@ -78,12 +81,12 @@ func (p *Proxy) pipe(down net.Conn) {
 
 	done := make(chan struct{})
 	go func() {
-		io.Copy(up, down)
-		up.Close()
+		_, _ = io.Copy(up, down)
+		_ = up.Close()
 		close(done)
 	}()
-	io.Copy(down, up)
-	down.Close()
+	_, _ = io.Copy(down, up)
+	_ = down.Close()
 	<-done
 
 	p.mu.Lock()
@@ -96,12 +99,14 @@ func (p *Proxy) pipe(down net.Conn) {
 func (p *Proxy) Stop() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	// Closing is the point; an error closing an already broken listener or
+	// connection leaves nothing to undo.
 	if p.ln != nil {
-		p.ln.Close()
+		_ = p.ln.Close()
 		p.ln = nil
 	}
 	for c := range p.conns {
-		c.Close()
+		_ = c.Close()
 	}
 }
 

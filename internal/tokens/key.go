@@ -161,3 +161,10 @@ func publicKey(rec Record) (*sdk.PublicKey, error) {
 	}
 	return keys[0], nil
 }
+
+// SealedColumns lists the signing keys' sealed values for master key
+// rotation.
+func SealedColumns() []keyring.Column {
+	return []keyring.Column{{Table: "signing_keys", Column: "private_sealed",
+		Keys: []string{"kid"}, AAD: func(k []string) []byte { return sealContext(k[0]) }}}
+}

@@ -21,6 +21,9 @@ type subjectBindings struct {
 	// inactive is set for a disabled account: it holds nothing, not even
 	// the implicit role "authenticated".
 	inactive bool
+	// attributes are what the policy's conditions read as
+	// subject.attributes; nil when cerrojo sent none.
+	attributes map[string]any
 	// digest is the policy the bindings were read under; "" when cerrojo
 	// did not say (an unknown subject).
 	digest    string
@@ -37,6 +40,22 @@ type wireBindings struct {
 	// Active is false for a disabled account or one pending deletion,
 	// which holds nothing; absent means true.
 	Active *bool `json:"active"`
+	// Attributes are the subject's attributes that cerrojo computes: today
+	// approved_vendors, the vendors among the subject's that may sell.
+	Attributes *wireSubjectAttributes `json:"attributes"`
+}
+
+type wireSubjectAttributes struct {
+	ApprovedVendors *[]string `json:"approved_vendors"`
+}
+
+// subjectAttributes returns the attributes of a parsed document as the
+// policy engine takes them.
+func (w *wireBindings) subjectAttributes() map[string]any {
+	if w.Attributes == nil || w.Attributes.ApprovedVendors == nil {
+		return nil
+	}
+	return map[string]any{"approved_vendors": *w.Attributes.ApprovedVendors}
 }
 
 type wireBinding struct {
@@ -99,6 +118,19 @@ func parseBindingsDoc(doc []byte, subject string) ([]authz.Binding, string, *wir
 	case len(*w.Bindings) > maxBindings:
 		return nil, "", nil, fmt.Errorf("bindings document has %d bindings, more than %d",
 			len(*w.Bindings), maxBindings)
+	}
+
+	if a := w.Attributes; a != nil && a.ApprovedVendors != nil {
+		if len(*a.ApprovedVendors) > maxBindings {
+			return nil, "", nil, fmt.Errorf("bindings document lists more than %d approved "+
+				"vendors", maxBindings)
+		}
+		for _, v := range *a.ApprovedVendors {
+			if v == "" || len(v) > maxVendorIDBytes {
+				return nil, "", nil, fmt.Errorf("an approved vendor is empty or over %d bytes",
+					maxVendorIDBytes)
+			}
+		}
 	}
 
 	out := make([]authz.Binding, 0, len(*w.Bindings))
@@ -183,10 +215,11 @@ func (l *Local) fetchBindings(ctx context.Context, subject string, now time.Time
 	if err != nil {
 		return nil, unavailable("fetch bindings: %v", err)
 	}
-	bindings, digest, active, err := parseBindings(body, subject)
+	bindings, digest, w, err := parseBindingsDoc(body, subject)
 	if err != nil {
 		return nil, unavailable("fetch bindings: %v", err)
 	}
+	active := w.Active == nil || *w.Active
 
 	// cerrojo's max-age may shorten the configured lifetime, never
 	// lengthen it.
@@ -194,8 +227,12 @@ func (l *Local) fetchBindings(ctx context.Context, subject string, now time.Time
 	if age, ok := bindingsMaxAge(resp.Header.Get("Cache-Control")); ok {
 		ttl = min(ttl, age)
 	}
-	return &subjectBindings{subject: subject, bindings: bindings, digest: digest,
-		inactive: !active, fetchedAt: now, expires: now.Add(ttl)}, nil
+	sb := &subjectBindings{subject: subject, digest: digest, inactive: !active,
+		fetchedAt: now, expires: now.Add(ttl)}
+	if active {
+		sb.bindings, sb.attributes = bindings, w.subjectAttributes()
+	}
+	return sb, nil
 }
 
 // subjectCache keeps the bindings of up to capacity subjects, and the fetches

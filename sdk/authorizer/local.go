@@ -218,7 +218,8 @@ func (l *Local) load(ctx context.Context, subject string) (*authz.Policy, *authz
 	if b.inactive {
 		return st.policy, &authz.Subject{}, nil
 	}
-	return st.policy, &authz.Subject{ID: subject, Bindings: b.bindings}, nil
+	return st.policy, &authz.Subject{ID: subject, Bindings: b.bindings,
+		Attributes: b.attributes}, nil
 }
 
 // detach copies the binding a decision points at, which is in the cache

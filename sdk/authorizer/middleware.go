@@ -155,7 +155,8 @@ func writeProblem(w http.ResponseWriter, status int, code, detail string) {
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	w.Write([]byte(`{"type":"urn:cerrojo:problem:` + code + `","title":"` +
+	// The status is sent; a failed write means the client has gone.
+	_, _ = w.Write([]byte(`{"type":"urn:cerrojo:problem:` + code + `","title":"` +
 		http.StatusText(status) + `","status":` + strconv.Itoa(status) + `,"code":"` + code +
 		`","detail":"` + detail + `"}` + "\n"))
 }

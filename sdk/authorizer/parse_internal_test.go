@@ -309,3 +309,32 @@ func TestReadBodyLimit(t *testing.T) {
 		t.Error("past the limit: got no error")
 	}
 }
+
+// The approved vendors cerrojo sends reach the policy as
+// subject.attributes.approved_vendors; anything else in attributes, or a
+// vendor id the bindings could not hold, refuses the document.
+func TestParseBindingsAttributes(t *testing.T) {
+	withAttrs := func(attrs string) string {
+		return `{"subject":"usr_1","policy_digest":"` + testDigest + `","bindings":[` +
+			entry("vendor_owner", "v1") + `],"attributes":` + attrs + `}`
+	}
+	_, _, w, err := parseBindingsDoc([]byte(withAttrs(`{"approved_vendors":["v1"]}`)), "usr_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := w.subjectAttributes()["approved_vendors"].([]string)
+	if len(got) != 1 || got[0] != "v1" {
+		t.Fatalf("approved vendors %v", w.subjectAttributes())
+	}
+	_, _, w, err = parseBindingsDoc([]byte(bindingsDoc(entry("vendor_owner", "v1"))), "usr_1")
+	if err != nil || w.subjectAttributes() != nil {
+		t.Fatalf("no attributes: %v %v", w.subjectAttributes(), err)
+	}
+	for _, bad := range []string{`{"tier":"gold"}`, `{"approved_vendors":[""]}`,
+		`{"approved_vendors":["` + strings.Repeat("v", maxVendorIDBytes+1) + `"]}`,
+		`{"approved_vendors":"v1"}`, `[]`} {
+		if _, _, _, err := parseBindingsDoc([]byte(withAttrs(bad)), "usr_1"); err == nil {
+			t.Errorf("attributes %s were accepted", bad)
+		}
+	}
+}

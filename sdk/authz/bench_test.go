@@ -227,7 +227,7 @@ func BenchmarkCheckCondition(b *testing.B) {
 		c    *Context
 		want bool
 	}{
-		{"unconditional", ownerV1, "product:publish", product("v1", "draft"), password, true},
+		{"unconditional", ownerV1, "product:create", product("v1", "draft"), password, true},
 		{"own-order", alice, "order:read", order("v1", "alice", "paid"), password, true},
 		{"large-payout-with-mfa", ownerV1, "payout:request", payout("v1", 9_000_000, "requested"),
 			mfa, true},

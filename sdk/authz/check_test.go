@@ -162,7 +162,7 @@ func TestCheckAllocations(t *testing.T) {
 		scoped("vendor_owner", "v1"))
 	r := product("v1", "draft")
 	allocs := testing.AllocsPerRun(100, func() {
-		if d, _ := p.Check(s, "product:publish", r, password); !d.Allowed {
+		if d, _ := p.Check(s, "product:create", r, password); !d.Allowed {
 			t.Fatal("got denied")
 		}
 	})

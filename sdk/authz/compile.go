@@ -23,7 +23,7 @@ func (p *Policy) flatten(rulesOf [][]int32, ps *problems) {
 	var all []grant
 	bounds := make([][2]int, n)
 
-	for r := range int32(n) {
+	for r := range int32(n) { // #nosec G115 -- n is len(p.roles), at most MaxRoles (10,000) + 1
 		queue = append(queue[:0], r)
 		seen[r], parent[r] = r+1, -1
 		for i := 0; i < len(queue); i++ {
@@ -76,6 +76,8 @@ func (p *Policy) addPath(r, q int32, parent []int32) int32 {
 	}
 	slices.Reverse(path)
 	p.paths = append(p.paths, slices.Clip(path))
+	// #nosec G115 -- flatten adds at most one path per pair of roles, fewer than
+	// (MaxRoles+1)^2, about 1e8, which fits an int32.
 	return int32(len(p.paths) - 1)
 }
 

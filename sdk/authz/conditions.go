@@ -137,9 +137,15 @@ func toInt64(v any) (int64, bool) {
 	case uint32:
 		return int64(n), true
 	case uint:
-		return int64(n), n <= math.MaxInt64
+		if n > math.MaxInt64 {
+			return 0, false
+		}
+		return int64(n), true
 	case uint64:
-		return int64(n), n <= math.MaxInt64
+		if n > math.MaxInt64 {
+			return 0, false
+		}
+		return int64(n), true
 	}
 	return 0, false
 }

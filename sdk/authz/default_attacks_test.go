@@ -11,6 +11,16 @@ import (
 // across vendors, across customers, around a second factor, or into one's
 // own roles.
 var defaultDenials = []policyCase{
+	// Only an approved vendor sells.
+	{name: "owner of a vendor in review publishes",
+		s: pendingOwner, perm: "product:publish", r: product("v2", "draft")},
+	{name: "owner of a vendor in review fulfils a paid order",
+		s: pendingOwner, perm: "order:fulfil", r: order("v2", "alice", "paid")},
+	{name: "owner of a vendor in review asks for a payout",
+		s: pendingOwner, perm: "payout:request", r: payout("v2", 100, "requested")},
+	{name: "owner approved elsewhere publishes in a vendor in review",
+		s:    approved(subject("owner3", scoped("vendor_owner", "v2")), "v1"),
+		perm: "product:publish", r: product("v2", "draft")},
 	// Another vendor's resources, at every vendor role.
 	{name: "vendor staff reads another vendor's draft",
 		s: staffV1, perm: "product:read", r: product("v2", "draft")},

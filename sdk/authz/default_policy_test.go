@@ -13,14 +13,17 @@ import (
 // The people of the default policy's tests. Vendors are v1 and v2; alice
 // and bob are customers.
 var (
-	alice      = subject("alice", global("customer"))
-	bob        = subject("bob", global("customer"))
-	staffV1    = subject("staff1", scoped("vendor_staff", "v1"))
-	managerV1  = subject("manager1", scoped("vendor_manager", "v1"))
-	ownerV1    = subject("owner1", scoped("vendor_owner", "v1"))
-	supportAny = subject("support1", global("support"))
-	adminAny   = subject("admin1", global("admin"))
-	superAny   = subject("super1", global("super_admin"))
+	alice     = subject("alice", global("customer"))
+	bob       = subject("bob", global("customer"))
+	staffV1   = approved(subject("staff1", scoped("vendor_staff", "v1")), "v1")
+	managerV1 = approved(subject("manager1", scoped("vendor_manager", "v1")), "v1")
+	ownerV1   = approved(subject("owner1", scoped("vendor_owner", "v1")), "v1")
+	// The same roles in a vendor whose onboarding is not approved (yet, or
+	// any more): they prepare the catalogue but do not sell.
+	pendingOwner = subject("owner2", scoped("vendor_owner", "v2"))
+	supportAny   = subject("support1", global("support"))
+	adminAny     = subject("admin1", global("admin"))
+	superAny     = subject("super1", global("super_admin"))
 )
 
 // Requests are made at t0 after a password login an hour earlier, unless
@@ -31,6 +34,13 @@ var (
 )
 
 // Resources of the default policy, with every declared attribute set.
+
+// approved sets the vendors whose onboarding cerrojo approved, as
+// internal/authz does from the vendors' status.
+func approved(s *Subject, vendors ...string) *Subject {
+	s.Attributes = map[string]any{"approved_vendors": vendors}
+	return s
+}
 
 func product(vendor, status string) *Resource {
 	return res("product", "p1", "vendor", vendor, "status", status, "price", 120_000)
@@ -137,6 +147,9 @@ var defaultGrants = []policyCase{
 		rule: "vendor-managers-manage-catalogue"},
 	{name: "vendor owner publishes a product as manager",
 		s: ownerV1, perm: "product:publish", r: product("v1", "draft"),
+		rule: "approved-vendor-managers-publish", path: []string{"vendor_owner", "vendor_manager"}},
+	{name: "vendor owner of a vendor in review drafts a product",
+		s: pendingOwner, perm: "product:create", r: product("v2", "draft"),
 		rule: "vendor-managers-manage-catalogue", path: []string{"vendor_owner", "vendor_manager"}},
 	{name: "support reads a draft",
 		s: supportAny, perm: "product:read", r: product("v2", "draft"),
@@ -418,7 +431,7 @@ func TestDefaultPolicyPermissions(t *testing.T) {
 		{"payout:request", "v1", "vendor-owners-request-payouts", cond},
 		{"product:create", "v1", "vendor-managers-manage-catalogue", always},
 		{"product:delete", "v1", "vendor-managers-manage-catalogue", always},
-		{"product:publish", "v1", "vendor-managers-manage-catalogue", always},
+		{"product:publish", "v1", "approved-vendor-managers-publish", cond},
 		{"product:read", "v1", "vendor-staff-read-vendor-products", always},
 		{"product:update", "v1", "vendor-staff-edit-live-vendor-products", cond},
 		{"refund:approve", "v1", "vendor-managers-decide-refunds", cond},

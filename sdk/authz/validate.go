@@ -77,11 +77,12 @@ func (p *Policy) declareTypes(rs []docResource, ps *problems) {
 			ps.atPos(r.name.at, "resource type vendor must not declare a vendor attribute: "+
 				"a vendor's id is its vendor")
 		}
-		ti := int32(len(p.types))
+		ti := int32(len(p.types)) // #nosec G115 -- at most MaxResourceTypes (256) types
 		p.typeIndex[rt.name] = ti
 		for _, a := range r.actions {
 			rt.actions = append(rt.actions, a.text)
 			perm := rt.name + ":" + a.text
+			// #nosec G115 -- at most MaxResourceTypes*MaxActions (16,384) permissions.
 			p.permIndex[perm] = int32(len(p.perms))
 			p.perms = append(p.perms, permission{name: perm, typ: ti})
 		}
@@ -100,7 +101,7 @@ func (p *Policy) declareRoles(rs []docRole, ps *problems) [][]pos {
 			ps.atPos(r.name.at, "role %q is implicit (every signed-in subject holds it) "+
 				"and cannot be declared", implicitRole)
 		}
-		p.roleIndex[r.name.text] = int32(len(p.roles))
+		p.roleIndex[r.name.text] = int32(len(p.roles)) // #nosec G115 -- at most MaxRoles + 1
 		p.roles = append(p.roles, role{name: r.name.text, vendor: r.vendor})
 	}
 	inheritAt := make([][]pos, len(p.roles))
@@ -164,7 +165,7 @@ func checkCycles(p *Policy, inheritAt [][]pos, ps *problems) {
 		stack = stack[:len(stack)-1]
 		color[r] = black
 	}
-	for r := int32(1); r < int32(len(p.roles)); r++ {
+	for r := int32(1); r < int32(len(p.roles)); r++ { // #nosec G115 -- at most MaxRoles + 1
 		if color[r] == white {
 			visit(r)
 		}
@@ -192,7 +193,7 @@ func (p *Policy) declareRules(rs []docRule, ps *problems) [][]int32 {
 				ids[r.id.text] = r.id.at
 			}
 		}
-		ri := int32(len(p.rules))
+		ri := int32(len(p.rules)) // #nosec G115 -- at most MaxRules (50,000) rules
 		cr := rule{id: r.id.text, reason: "allowed by rule " + r.id.text}
 
 		var typs []int32

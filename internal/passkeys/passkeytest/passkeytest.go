@@ -196,6 +196,8 @@ func (a *Authenticator) Create(t testing.TB, options json.RawMessage, mods ...Mo
 
 	cdj := ClientData(p)
 	authData := AuthenticatorData(p)
+	// #nosec G115 -- test fixture: New makes 32-byte IDs and the tests' own IDs are
+	// short; WebAuthn's credentialIdLength field is this uint16.
 	authData = binary.BigEndian.AppendUint16(append(authData, a.AAGUID...), uint16(len(p.CredID)))
 	authData = append(append(authData, p.CredID...), a.COSEKey()...)
 	att := CBOR(nil, []Pair{
