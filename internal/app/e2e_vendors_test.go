@@ -71,6 +71,9 @@ func TestVendorOnboardingJourney(t *testing.T) {
 		if !may(owner.id, "create", id) {
 			t.Fatal("the owner cannot create products in their vendor")
 		}
+		if may(owner.id, "publish", id) {
+			t.Fatal("a vendor in onboarding may publish: only approved vendors sell")
+		}
 
 		// Documents: the content decides what a file is.
 		put := func(kind, body, ctype string, status int) {
@@ -117,6 +120,9 @@ func TestVendorOnboardingJourney(t *testing.T) {
 			t.Fatalf("after two approvals: %s", ap.raw)
 		}
 		smtp.WaitFor(t, "duena@caribe.co", "fue aprobada", 10*time.Second)
+		if !may(owner.id, "publish", id) {
+			t.Fatal("an approved vendor's owner may not publish")
+		}
 
 		// Staff: invited by email, accepted with the verified address, removed.
 		staff := signUp(t, api, "staff@caribe.co", "customer")
@@ -152,6 +158,9 @@ func TestVendorOnboardingJourney(t *testing.T) {
 		// Suspension stops the vendor; the audit log has every step.
 		admin.do("POST", "/v1/admin/vendors/"+id+"/suspend", `{"reason":"Fraude"}`, "").
 			want(t, 200, "suspend")
+		if may(owner.id, "publish", id) || !may(owner.id, "create", id) {
+			t.Fatal("a suspended vendor still sells, or cannot prepare its catalogue")
+		}
 		page, err := n.app.Audit.Search(ctx, audit.Query{Action: "vendor.approved"})
 		if err != nil || len(page.Records) != 1 {
 			t.Fatalf("vendor.approved records: %d %v", len(page.Records), err)

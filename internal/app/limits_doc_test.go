@@ -53,6 +53,9 @@ func TestLimitsDocMatchesCode(t *testing.T) {
 	}{
 		// HTTP envelope.
 		{"httpx.MaxJSONDepth", httpx.MaxJSONDepth},
+		{"httpx.MaxJSONStringBytes", httpx.MaxJSONStringBytes},
+		{"httpx.MaxJSONArrayLen", httpx.MaxJSONArrayLen},
+		{"httpx.MaxJSONObjectKeys", httpx.MaxJSONObjectKeys},
 		{"http.max_body_bytes", d.HTTP.MaxBodyBytes},
 		{"http.max_header_bytes", int64(d.HTTP.MaxHeaderBytes)},
 		{"http.read_header_timeout", secs(d.HTTP.ReadHeaderTimeout.D())},

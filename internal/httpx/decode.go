@@ -18,6 +18,22 @@ import (
 // their stack or time.
 const MaxJSONDepth = 32
 
+// Bounds on the parts of a request's JSON, checked before anything is
+// decoded, so that no handler is given more than any request of the API
+// needs. Each capability still checks its own fields more tightly.
+const (
+	// MaxJSONStringBytes caps one string, decoded: the longest the API
+	// takes is a privacy policy's full text or the text shown with a
+	// consent, 256 KiB each (package habeasdata).
+	MaxJSONStringBytes = 256 << 10
+	// MaxJSONArrayLen caps the elements of one array: the longest list
+	// the API takes is a batch of 100 checks or 64 consent decisions.
+	MaxJSONArrayLen = 1000
+	// MaxJSONObjectKeys caps the members of one object: the widest are a
+	// resource's attributes, at most 64 (sdk/authz.MaxAttributes).
+	MaxJSONObjectKeys = 256
+)
+
 // DecodeJSON reads the request body as one JSON value into dst, strictly:
 // the media type must be JSON; the body must be valid UTF-8, within the size
 // cap, one value with nothing after it, without duplicate keys, without
@@ -114,8 +130,17 @@ func scanJSON(body []byte) error {
 			top = stack[len(stack)-1]
 		}
 
+		if s, ok := tok.(string); ok && len(s) > MaxJSONStringBytes {
+			return Problemf(http.StatusBadRequest, CodeInvalidJSON,
+				"a string of the JSON is longer than %d bytes", MaxJSONStringBytes)
+		}
 		// A string in key position is a key: check it for duplicates.
 		if s, ok := tok.(string); ok && top != nil && top.object && top.wantKey {
+			if len(top.keys) >= MaxJSONObjectKeys {
+				return Problemf(http.StatusBadRequest, CodeInvalidJSON,
+					"an object of the JSON (at %q) has more than %d members", top.path,
+					MaxJSONObjectKeys)
+			}
 			if _, dup := top.keys[s]; dup {
 				return Problemf(http.StatusBadRequest, CodeDuplicateField,
 					"the field %q appears more than once", pointer(top.path, s))
@@ -155,6 +180,11 @@ func scanJSON(body []byte) error {
 			if top != nil && !top.object {
 				top.index++
 			}
+		}
+		if top != nil && !top.object && top.index > MaxJSONArrayLen {
+			return Problemf(http.StatusBadRequest, CodeInvalidJSON,
+				"an array of the JSON (at %q) has more than %d elements", top.path,
+				MaxJSONArrayLen)
 		}
 
 		if len(stack) == 0 {

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -98,6 +99,58 @@ func TestDecodeJSONNestingLimit(t *testing.T) {
 	past := "[" + atLimit + "]"
 	if err := DecodeJSONBytes([]byte(past), &v); err == nil {
 		t.Fatalf("nesting of %d: got accepted, want rejected", MaxJSONDepth+1)
+	}
+}
+
+// Strings, arrays and objects are each bounded: exactly at the limit is
+// accepted, one past it is a 400 that says which limit.
+func TestDecodeJSONPartLimits(t *testing.T) {
+	array := func(n int, elem string) string {
+		return "[" + strings.TrimSuffix(strings.Repeat(elem+",", n), ",") + "]"
+	}
+	object := func(n int) string {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range n {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `"k%d":1`, i)
+		}
+		return b.String() + "}"
+	}
+	tests := []struct {
+		name, at, past, says string
+	}{
+		{"string", `"` + strings.Repeat("a", MaxJSONStringBytes) + `"`,
+			`"` + strings.Repeat("a", MaxJSONStringBytes+1) + `"`, "longer than"},
+		{"escaped string", `"` + strings.Repeat(`\u00e9`, MaxJSONStringBytes/2) + `"`,
+			`"` + strings.Repeat(`\u00e9`, MaxJSONStringBytes/2+1) + `"`, "longer than"},
+		{"key", `{"` + strings.Repeat("k", MaxJSONStringBytes) + `":1}`,
+			`{"` + strings.Repeat("k", MaxJSONStringBytes+1) + `":1}`, "longer than"},
+		{"array of numbers", array(MaxJSONArrayLen, "1"), array(MaxJSONArrayLen+1, "1"),
+			"elements"},
+		{"array of objects", array(MaxJSONArrayLen, "{}"), array(MaxJSONArrayLen+1, "{}"),
+			"elements"},
+		{"nested array", `{"a":` + array(MaxJSONArrayLen+1, "[]") + `}`, "", "elements"},
+		{"object", object(MaxJSONObjectKeys), object(MaxJSONObjectKeys + 1), "members"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var v any
+			if tc.past != "" {
+				if err := DecodeJSONBytes([]byte(tc.at), &v); err != nil {
+					t.Fatalf("at the limit: %v", err)
+				}
+			} else {
+				tc.past = tc.at
+			}
+			err := DecodeJSONBytes([]byte(tc.past), &v)
+			var p *Problem
+			if !errors.As(err, &p) || p.Status != 400 || !strings.Contains(p.Detail, tc.says) {
+				t.Fatalf("past the limit: %v", err)
+			}
+		})
 	}
 }
 
