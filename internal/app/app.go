@@ -53,6 +53,7 @@ type App struct {
 	// admin.listen_addr is empty.
 	Server *server.Server
 	Admin  *server.Server
+	setup  setup
 }
 
 // New opens the node's dependencies and builds its server. It applies

@@ -15,4 +15,5 @@ func (a *App) routes() {
 		a.Audit.AdminRoutes(a.Admin.Router())
 	}
 	a.capabilityRoutes()
+	a.setupRoutes(public)
 }

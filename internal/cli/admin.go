@@ -3,17 +3,13 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"time"
 
-	"github.com/cerrojo/cerrojo/internal/accounts"
-	"github.com/cerrojo/cerrojo/internal/authz"
-	"github.com/cerrojo/cerrojo/internal/password"
+	"github.com/cerrojo/cerrojo/internal/app"
 )
 
 // runAdmin holds the operator's commands that act on the whole
@@ -77,46 +73,11 @@ func runAdminBootstrap(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	n, err := a.Authz.Store().CountHolders(ctx, "super_admin", time.Now())
-	if err != nil {
-		return err
-	}
-	if n > 0 {
+	u, err := a.CreateFirstSuperAdmin(ctx, *email, *name, pw, cliActor, "cli-bootstrap")
+	if errors.Is(err, app.ErrSuperAdminExists) {
 		return errors.New("a super admin exists already; grant more with `cerrojo roles grant`")
 	}
-	if v := a.Accounts.Policy.Check(pw, password.Context{Email: *email,
-		Name: *name}); len(v) > 0 {
-		codes := make([]string, len(v))
-		for i, x := range v {
-			codes[i] = string(x.Code)
-		}
-		return fmt.Errorf("the password is not acceptable: %s", strings.Join(codes, ", "))
-	}
-	hash, err := a.Accounts.Hasher.Hash(ctx, pw)
 	if err != nil {
-		return err
-	}
-	rec := accounts.ImportRecord{Email: *email, Name: *name, Kind: accounts.KindCustomer,
-		EmailVerified: true, PasswordHash: hash}
-	line, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	m := accounts.Meta{RequestID: "cli-bootstrap"}
-	rep, err := a.Accounts.Import(ctx, strings.NewReader(string(line)+"\n"), m)
-	if err != nil {
-		return err
-	}
-	if rep.Imported != 1 {
-		return fmt.Errorf("the account was not created: %v", rep.Failed)
-	}
-	e, _ := accounts.ParseEmail(*email)
-	u, err := a.Accounts.Store.UserByEmail(ctx, e.Normalized)
-	if err != nil {
-		return err
-	}
-	if _, _, err := a.Authz.Grant(ctx, cliActor, authz.GrantInput{UserID: u.ID,
-		Role: "super_admin"}, authz.Meta{RequestID: "cli-bootstrap"}); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "made %s (%s) super admin; they enrol a second factor at their "+

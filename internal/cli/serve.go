@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/cerrojo/cerrojo/internal/app"
 	"github.com/cerrojo/cerrojo/internal/buildinfo"
@@ -31,5 +32,16 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	// The first-run link carries a secret: it goes to the terminal, not to
+	// the log, which may be shipped and kept elsewhere.
+	link, err := a.SetupLink(ctx)
+	if err != nil {
+		return err
+	}
+	if link != "" {
+		fmt.Fprintf(env.Stderr, "\nNo super admin exists yet. Open this link, from this machine, "+
+			"to create the first one (it works once, until cerrojo restarts):\n\n  %s\n\n"+
+			"Or run `cerrojo admin bootstrap`.\n\n", link)
+	}
 	return a.Run(ctx)
 }

@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/cerrojo/cerrojo/internal/accounts"
 	"github.com/cerrojo/cerrojo/internal/app"
@@ -11,17 +15,22 @@ import (
 
 func runUsers(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return usageError{"say import, show, unlock, disable or enable"}
+		return usageError{"say " + usersVerbs}
 	}
 	switch args[0] {
 	case "import":
 		return runUsersImport(ctx, env, args[1:])
+	case "find":
+		return runUsersFind(ctx, env, args[1:])
+	case "end-sessions":
+		return runUsersEndSessions(ctx, env, args[1:])
 	case "show", "unlock", "disable", "enable":
 		return runUsersState(ctx, env, args[0], args[1:])
 	}
-	return usageError{fmt.Sprintf("unknown subcommand %q; say import, show, unlock, disable "+
-		"or enable", args[0])}
+	return usageError{fmt.Sprintf("unknown subcommand %q; say %s", args[0], usersVerbs)}
 }
+
+const usersVerbs = "import, find, show, unlock, disable, enable or end-sessions"
 
 // openNode builds a node from the configuration without serving, for
 // commands that act through the capabilities. Its informational start-up
@@ -154,4 +163,155 @@ func findUser(ctx context.Context, a *app.App, ref string) (accounts.User, error
 		return accounts.User{}, fmt.Errorf("no user with id or email %q", ref)
 	}
 	return u, nil
+}
+
+// Bounds of `users find`.
+const (
+	defaultFindLimit = 50
+	maxFindLimit     = 500
+)
+
+// foundUser is one line of `users find`: never the password hash.
+type foundUser struct {
+	ID        string `json:"id"`
+	Email     string `json:"email"`
+	Name      string `json:"name"`
+	Kind      string `json:"kind"`
+	State     string `json:"state"`
+	CreatedAt string `json:"created_at"`
+}
+
+// findLikeEscaper escapes LIKE's wildcards with '!', the ESCAPE character,
+// so that a query's % and _ match themselves.
+var findLikeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+
+func runUsersFind(ctx context.Context, env Env, args []string) error {
+	fs := newFlags("users find", env)
+	configPath := configFlag(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	limit := fs.Int("limit", defaultFindLimit, "print at most `n` people (at most "+
+		strconv.Itoa(maxFindLimit)+")")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: cerrojo users find [flags] QUERY")
+		fs.PrintDefaults()
+		fmt.Fprintln(env.Stderr, "\nFinds the people whose email or name contains QUERY "+
+			"(ignoring case), or whose\nid is QUERY, oldest first.")
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || strings.TrimSpace(fs.Arg(0)) == "" {
+		return usageError{"name one query: part of an email or name, or an id"}
+	}
+	if *limit < 1 || *limit > maxFindLimit {
+		return usageError{fmt.Sprintf("--limit must be between 1 and %d", maxFindLimit)}
+	}
+	query := strings.TrimSpace(fs.Arg(0))
+	a, err := openNode(ctx, env, *configPath)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	found, err := findUsers(ctx, a, query, *limit)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(env, struct {
+			Users []foundUser `json:"users"`
+		}{found})
+	}
+	if len(found) == 0 {
+		fmt.Fprintf(env.Stdout, "no user matches %q\n", query)
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tKIND\tSTATE\tCREATED AT")
+	for _, u := range found {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Name, u.Kind, u.State,
+			u.CreatedAt)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(found) == *limit {
+		fmt.Fprintf(env.Stderr, "showing the first %d; narrow the query or raise --limit\n",
+			*limit)
+	}
+	return nil
+}
+
+// findUsers reads at most limit people whose id is query, or whose
+// normalised email or name contains it, ignoring case. The query is bound
+// as a parameter, its LIKE wildcards escaped.
+func findUsers(ctx context.Context, a *app.App, query string, limit int) ([]foundUser, error) {
+	like := "%" + findLikeEscaper.Replace(query) + "%"
+	rows, err := a.DB.QueryContext(ctx, a.DB.Rebind(`SELECT id, email, name, kind, state,
+		created_at FROM users WHERE id = ? OR LOWER(email_normalized) LIKE LOWER(?) ESCAPE '!'
+		OR LOWER(name) LIKE LOWER(?) ESCAPE '!' ORDER BY created_at, id LIMIT ?`),
+		query, like, like, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
+	}
+	defer rows.Close()
+	found := []foundUser{}
+	for rows.Next() {
+		var u foundUser
+		var created time.Time
+		if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.Kind, &u.State, &created); err != nil {
+			return nil, fmt.Errorf("find users: %w", err)
+		}
+		u.CreatedAt = created.UTC().Format(time.RFC3339)
+		found = append(found, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
+	}
+	return found, nil
+}
+
+func runUsersEndSessions(ctx context.Context, env Env, args []string) error {
+	fs := newFlags("users end-sessions", env)
+	configPath := configFlag(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: cerrojo users end-sessions [flags] USER")
+		fs.PrintDefaults()
+		fmt.Fprintln(env.Stderr, "\nEnds every active session of USER (an id or email); "+
+			"their access tokens go on\nthe revocation list until they expire.")
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"name one user id or email"}
+	}
+	a, err := openNode(ctx, env, *configPath)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	u, err := findUser(ctx, a, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	active, err := a.Sessions.List(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if err := a.Sessions.EndAll(ctx, u.ID, "", "ended_by_admin"); err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(env, struct {
+			UserID string `json:"user_id"`
+			Email  string `json:"email"`
+			Ended  int    `json:"ended"`
+		}{u.ID, u.Email.Address, len(active)})
+	}
+	fmt.Fprintf(env.Stdout, "ended %d active sessions of %s (%s)\n", len(active), u.ID,
+		u.Email.Address)
+	return nil
 }

@@ -49,6 +49,14 @@ type Config struct {
 	SMS       SMSConfig       `yaml:"sms"`
 	RateLimit RateLimitConfig `yaml:"ratelimit"`
 	Vendors   VendorsConfig   `yaml:"vendors"`
+	Setup     SetupConfig     `yaml:"setup"`
+}
+
+// SetupConfig bounds the first-run setup page.
+type SetupConfig struct {
+	// AllowFrom lists, comma-separated, the address ranges besides loopback
+	// from which the first-run setup page is accepted.
+	AllowFrom string `yaml:"allow_from" env:"CERROJO_SETUP_ALLOW_FROM"`
 }
 
 // VendorsConfig sets vendor onboarding (docs/vendors.md).

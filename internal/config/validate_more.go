@@ -159,6 +159,13 @@ func (c Config) validateCapabilities() []error {
 		{"vendors.invitation_ttl", "CERROJO_VENDORS_INVITATION_TTL", c.Vendors.InvitationTTL, time.Hour, 30 * day, false},
 	})...)
 	errs = append(errs, c.validateMFA()...)
+	for _, p := range List(c.Setup.AllowFrom) {
+		if _, err := ParseProxy(p); err != nil {
+			bad("setup.allow_from", "CERROJO_SETUP_ALLOW_FROM", c.Setup.AllowFrom,
+				"must be a comma-separated list of addresses or ranges such as 10.0.0.0/8")
+			break
+		}
+	}
 	for _, o := range List(c.HTTP.CORSOrigins) {
 		if err := checkBaseURL(o, true); err != "" || strings.Count(o, "/") > 2 {
 			bad("http.cors_origins", "CERROJO_HTTP_CORS_ORIGINS", c.HTTP.CORSOrigins,
