@@ -24,6 +24,14 @@
 //	           of their vendor (client authentication, loading the subject's
 //	           bindings from the database, a conditional rule, the answer),
 //	           against the same bare server. In-process targets only.
+//	jwks       GET /.well-known/jwks.json (the key set resource servers
+//	           fetch), against the same bare server.
+//	introspect POST /oauth2/introspect (RFC 7662) of an Ed25519 access token
+//	           by a confidential client, against the bare server verifying
+//	           one Ed25519 signature per request. In-process targets only.
+//	register   POST /v1/accounts (strict decoding, password policy, one
+//	           Argon2id hash; the address exists, which answers alike),
+//	           against one bare Argon2id hash. In-process targets only.
 //	refresh    a subcommand of its own: refresh-token rotation on PostgreSQL,
 //	           in process, against pgbench running the same SQL
 //	           (bench/refresh.go, bench/pgbench_refresh.sql).
@@ -95,6 +103,10 @@ type scenario struct {
 	path   string
 	body   string
 	auth   string // Authorization header, if any
+	// contentType is the body's media type; JSON when empty.
+	contentType string
+	// status is the answer that counts as success; 200 when zero.
+	status int
 	// basePath is the baseline's path when it is not path: /argon2id for
 	// sign-ins, whose baseline is the bare hash.
 	basePath string
@@ -102,6 +114,7 @@ type scenario struct {
 
 var scenarios = []scenario{
 	{name: "healthz", method: "GET", path: "/healthz"},
+	{name: "jwks", method: "GET", path: "/.well-known/jwks.json"},
 	{name: "nit", method: "POST", path: "/v1/colombia/nit/validate",
 		body: `{"nit":"890.903.938-8"}`},
 }
@@ -127,7 +140,17 @@ func run(target string, duration time.Duration, workers int) error {
 		if err != nil {
 			return fmt.Errorf("prepare the login scenario: %w", err)
 		}
-		run = append(slices.Clone(scenarios), check, login)
+		introspect, err := introspectScenario(ctx, a, url)
+		if err != nil {
+			return fmt.Errorf("prepare the introspect scenario: %w", err)
+		}
+		// Registering an address that exists answers as a new one would
+		// (no enumeration), hashing the password all the same.
+		register := scenario{name: "register", method: "POST", path: "/v1/accounts",
+			body: `{"email":"bench.login@ejemplo.co","password":"` + benchPassword +
+				`","name":"Bench Login","kind":"customer"}`, basePath: "/argon2id",
+			status: http.StatusAccepted}
+		run = append(slices.Clone(scenarios), check, login, introspect, register)
 	}
 	baseline, stopBase, err := startBaseline()
 	if err != nil {
@@ -151,6 +174,7 @@ func run(target string, duration time.Duration, workers int) error {
 		if sc.basePath != "" {
 			bsc.path = sc.basePath
 		}
+		bsc.status = 0 // the bare server answers 200
 		base := drive(baseline, bsc, duration, workers)
 		got.print(sc.name, "cerrojo")
 		base.print(sc.name, "baseline")
@@ -233,8 +257,11 @@ func startBaseline() (string, func(), error) {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The body is drained only to mirror cerrojo's work; the answer is fixed.
 		_, _ = io.Copy(io.Discard, r.Body)
-		if r.URL.Path == "/argon2id" {
+		switch r.URL.Path {
+		case "/argon2id":
 			bareArgon2id()
+		case "/ed25519":
+			bareEd25519()
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(answer) // a write error is the client's to see
@@ -313,7 +340,11 @@ func once(client *http.Client, base string, sc scenario) error {
 		return err
 	}
 	if sc.body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		ct := sc.contentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		req.Header.Set("Content-Type", ct)
 	}
 	if sc.auth != "" {
 		req.Header.Set("Authorization", sc.auth)
@@ -325,7 +356,11 @@ func once(client *http.Client, base string, sc scenario) error {
 	// Drained so the connection is reused; only the status is checked.
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	want := sc.status
+	if want == 0 {
+		want = http.StatusOK
+	}
+	if resp.StatusCode != want {
 		return fmt.Errorf("status %d", resp.StatusCode)
 	}
 	return nil
