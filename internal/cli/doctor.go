@@ -287,6 +287,20 @@ func productionRisks(cfg config.Config) []finding {
 	if !cfg.RateLimit.Enabled {
 		risk("warn", "rate limits", "ratelimit.enabled is off")
 	}
+	// A wildcard origin cannot be configured (config.Validate refuses it);
+	// what remains risky is an origin over plain HTTP, whose pages anyone
+	// on the network path can change, and which then calls the API with
+	// people's tokens.
+	for _, o := range config.List(cfg.HTTP.CORSOrigins) {
+		if ou, err := url.Parse(o); err == nil && ou.Scheme == "http" &&
+			!isLoopbackHost(ou.Hostname()) {
+			risk("warn", "cors", "http.cors_origins allows "+o+", served over plain HTTP")
+		}
+	}
+	if cfg.Setup.AllowFrom != "" {
+		risk("warn", "setup", "setup.allow_from lets other machines reach the first-run page; "+
+			"clear it once the first super admin exists")
+	}
 	if strings.EqualFold(cfg.Log.Level, "debug") {
 		risk("warn", "log", "log.level debug writes more about requests than production needs")
 	}
