@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +21,7 @@ func TestHarnessRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a node and drives it")
 	}
-	if err := run("", 300*time.Millisecond, 2); err != nil {
+	if err := run(options{duration: 300 * time.Millisecond, workers: 2}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -63,5 +66,46 @@ func TestMemoryHarnessRuns(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "resident at peak") {
 		t.Errorf("report: %s", out.String())
+	}
+}
+
+// TestDriveRateKeepsTheRate drives a bare server open loop at a small fixed
+// rate for a second: about rate×duration requests are answered (±10%) and
+// none is late. It asserts no latency or duration.
+func TestDriveRateKeepsTheRate(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	}))
+	defer srv.Close()
+	const rate, duration = 200, time.Second
+	r := driveRate(srv.URL, scenarios[0], duration, rate)
+	want := rate * duration.Seconds()
+	if got := float64(r.n); got < want*0.9 || got > want*1.1 {
+		t.Errorf("%v requests answered, want %v ±10%%", got, want)
+	}
+	if r.late != 0 || r.errors != 0 {
+		t.Errorf("%d late, %d failed; want none", r.late, r.errors)
+	}
+}
+
+// TestPinnedHarnessRuns runs the short mode with -pin: the node and the
+// baseline as child processes on CPU 0, the client on CPU 1. It needs
+// Linux, taskset and two CPUs, and skips without them, under CI=true too,
+// since it depends on the machine. It says nothing about the numbers.
+func TestPinnedHarnessRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds cerrojo, starts it and drives it")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skipf("-pin needs Linux, not %s", runtime.GOOS)
+	}
+	if _, err := exec.LookPath("taskset"); err != nil {
+		t.Skipf("-pin needs taskset: %v", err)
+	}
+	if n := runtime.NumCPU(); n < 2 {
+		t.Skipf("-pin needs two CPUs; this machine gives %d", n)
+	}
+	if err := run(options{duration: 300 * time.Millisecond, workers: 2, pin: true}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -7,6 +7,9 @@
 //	go run ./bench -short           # a quick run that checks the harness works
 //	go run ./bench refresh -clients 8 -duration 10s   # refresh rotation against pgbench
 //	go run ./bench memory -logins 64 # resident memory idle and under concurrent sign-ins
+//	go run ./bench -rate 2000 -scenarios healthz,jwks,nit,authz  # open loop at a fixed rate
+//	go run ./bench -rate 20 -scenarios login,register  # sign-ins at their own rate
+//	go run ./bench -pin              # Linux: node on CPU 0, this client on CPU 1
 //
 // Scenarios so far:
 //
@@ -54,7 +57,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,18 +82,36 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == baselineServeCmd {
+		if err := baselineServe(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench baseline:", err)
+			os.Exit(1)
+		}
+		return
+	}
 
 	url := flag.String("url", "", "target node; empty starts an embedded node")
 	duration := flag.Duration("duration", 10*time.Second, "time per scenario and baseline")
 	workers := flag.Int("workers", 32, "concurrent client connections")
 	short := flag.Bool("short", false, "one quick pass to check the harness (numbers mean little)")
+	rate := flag.Float64("rate", 0, "requests per second, open loop; 0 drives at saturation")
+	pin := flag.Bool("pin", false,
+		"Linux: run the node as a child on CPU 0 and this client on CPU 1 (taskset)")
+	only := flag.String("scenarios", "", "comma-separated scenarios to run; empty runs all "+
+		"(at a fixed rate, run the sign-in ones, login and register, apart, at their own rate)")
 	flag.Parse()
 	if *short {
 		*duration = 500 * time.Millisecond
 		*workers = 4
 	}
 
-	if err := run(*url, *duration, *workers); err != nil {
+	o := options{url: *url, duration: *duration, workers: *workers, rate: *rate, pin: *pin}
+	for _, s := range strings.Split(*only, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			o.only = append(o.only, s)
+		}
+	}
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -119,12 +139,103 @@ var scenarios = []scenario{
 		body: `{"nit":"890.903.938-8"}`},
 }
 
-func run(target string, duration time.Duration, workers int) error {
+// options are the command line's choices for the scenario runs.
+type options struct {
+	url      string // a running node; empty starts one
+	duration time.Duration
+	workers  int      // saturation: concurrent connections
+	rate     float64  // requests per second, open loop; 0 means saturation
+	pin      bool     // node and baselines on CPU 0 as child processes, client on CPU 1
+	only     []string // the scenarios to run; all when empty
+}
+
+// selected keeps the scenarios o.only names, in their order, and fails on
+// a name that is not one of them.
+func (o options) selected(all []scenario) ([]scenario, error) {
+	if len(o.only) == 0 {
+		return all, nil
+	}
+	var out []scenario
+	for _, name := range o.only {
+		i := slices.IndexFunc(all, func(s scenario) bool { return s.name == name })
+		if i < 0 {
+			var names []string
+			for _, s := range all {
+				names = append(names, s.name)
+			}
+			return nil, fmt.Errorf("-scenarios: no scenario %q here (have %s)", name,
+				strings.Join(names, ", "))
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
+}
+
+// side is one end being driven: the node or the baseline.
+type side struct {
+	url string
+	// cpu, when not nil, reports the CPU time the server process has used
+	// (for a server that is another process).
+	cpu func() (time.Duration, error)
+}
+
+// measure drives one side with one scenario, at saturation or at the fixed
+// rate.
+func (o options) measure(s side, sc scenario) result {
+	var before time.Duration
+	var cpuErr error
+	if s.cpu != nil {
+		before, cpuErr = s.cpu()
+	}
+	var r result
+	if o.rate > 0 {
+		r = driveRate(s.url, sc, o.duration, o.rate)
+	} else {
+		r = drive(s.url, sc, o.duration, o.workers)
+	}
+	if s.cpu != nil && cpuErr == nil && r.n > 0 {
+		if after, err := s.cpu(); err == nil {
+			r.serverPer1k = float64((after - before).Milliseconds()) / float64(r.n) * 1000
+			r.serverKnown = true
+		}
+	}
+	return r
+}
+
+func run(o options) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	if o.rate < 0 {
+		return fmt.Errorf("-rate %v: must be 0 (saturation) or more", o.rate)
+	}
+	if o.pin && o.url != "" {
+		return fmt.Errorf("-pin starts its own node; it does not go with -url")
+	}
 
-	inProcess := target == ""
+	target := o.url
+	node, base := side{url: target}, side{}
+	inProcess := target == "" && !o.pin
 	run := scenarios
+	if o.pin {
+		p, err := startPinned(ctx)
+		if err != nil {
+			return err
+		}
+		defer p.stop()
+		node, base, target = p.node, p.baseline, p.node.url
+		login, err := loginScenario(ctx, target)
+		if err != nil {
+			return fmt.Errorf("prepare the login scenario: %w", err)
+		}
+		run = append(slices.Clone(scenarios), login, registerScenario())
+		// Pinned last: building and starting the children above may use
+		// both cores.
+		restore, err := pinSelf(1)
+		if err != nil {
+			return err
+		}
+		defer restore()
+	}
 	if inProcess {
 		url, a, stop, err := startNode(ctx)
 		if err != nil {
@@ -132,6 +243,7 @@ func run(target string, duration time.Duration, workers int) error {
 		}
 		defer stop()
 		target = url
+		node.url = url
 		check, err := authzScenario(ctx, a)
 		if err != nil {
 			return fmt.Errorf("prepare the authz scenario: %w", err)
@@ -144,47 +256,77 @@ func run(target string, duration time.Duration, workers int) error {
 		if err != nil {
 			return fmt.Errorf("prepare the introspect scenario: %w", err)
 		}
-		// Registering an address that exists answers as a new one would
-		// (no enumeration), hashing the password all the same.
-		register := scenario{name: "register", method: "POST", path: "/v1/accounts",
-			body: `{"email":"bench.login@ejemplo.co","password":"` + benchPassword +
-				`","name":"Bench Login","kind":"customer"}`, basePath: "/argon2id",
-			status: http.StatusAccepted}
-		run = append(slices.Clone(scenarios), check, login, introspect, register)
+		run = append(slices.Clone(scenarios), check, login, introspect, registerScenario())
 	}
-	baseline, stopBase, err := startBaseline()
+	if !o.pin {
+		baseline, stopBase, err := startBaseline()
+		if err != nil {
+			return err
+		}
+		defer stopBase()
+		base.url = baseline
+	}
+	run, err := o.selected(run)
 	if err != nil {
 		return err
 	}
-	defer stopBase()
 
-	fmt.Printf("cerrojo bench: %d workers, %s per run, target %s\n", workers, duration, target)
-	if !inProcess {
-		fmt.Println("(remote target: CPU per 1k counts this client only)")
+	mode := fmt.Sprintf("%d workers", o.workers)
+	if o.rate > 0 {
+		mode = fmt.Sprintf("open loop at %.0f req/s", o.rate)
 	}
-	fmt.Printf("%-10s %-9s %10s %9s %9s %9s %11s %8s\n", "scenario", "side", "req/s", "p50", "p90",
-		"p99", "cpu ms/1k", "errors")
-	if !inProcess {
-		fmt.Println("(remote target: the authz scenario needs an account and a client, " +
-			"so it is skipped)")
+	fmt.Printf("cerrojo bench: %s, %s per run, target %s\n", mode, o.duration, target)
+	switch {
+	case o.pin:
+		fmt.Println("(pinned: node and baseline are child processes on CPU 0, this client " +
+			"on CPU 1; cpu ms/1k counts the client, srv ms/1k the server)")
+		fmt.Println("(pinned: authz and introspect need a client created in process, " +
+			"so they are skipped)")
+	case !inProcess:
+		fmt.Println("(remote target: CPU per 1k counts this client only; the authz, " +
+			"introspect and register scenarios need in-process setup, so they are skipped)")
 	}
+	if o.rate > 0 {
+		fmt.Println("(req/s is the rate achieved; latency runs from each request's " +
+			"scheduled time; late requests found all senders busy, or were not sent " +
+			"when the run ended first)")
+	}
+	printHeader(o.rate > 0, o.pin)
+	var failed []string
 	for _, sc := range run {
-		got := drive(target, sc, duration, workers)
+		got := o.measure(node, sc)
 		bsc := sc
 		if sc.basePath != "" {
 			bsc.path = sc.basePath
 		}
 		bsc.status = 0 // the bare server answers 200
-		base := drive(baseline, bsc, duration, workers)
-		got.print(sc.name, "cerrojo")
-		base.print(sc.name, "baseline")
-		if base.rps > 0 {
-			fmt.Printf("%-10s ratio     %.2f of baseline throughput, %.2fx its CPU per request\n",
-				sc.name, got.rps/base.rps, safeDiv(got.cpuPer1k, base.cpuPer1k))
+		b := o.measure(base, bsc)
+		got.print(sc.name, "cerrojo", o.pin)
+		b.print(sc.name, "baseline", o.pin)
+		cpuGot, cpuBase := got.cpuPer1k, b.cpuPer1k
+		if got.serverKnown && b.serverKnown {
+			cpuGot, cpuBase = got.serverPer1k, b.serverPer1k
+		}
+		switch {
+		case o.rate > 0 && b.p50 > 0 && b.p99 > 0:
+			fmt.Printf("%-10s ratio     p50 %.2fx, p99 %.2fx the baseline's, %.2fx its CPU "+
+				"per request\n", sc.name, float64(got.p50)/float64(b.p50),
+				float64(got.p99)/float64(b.p99), safeDiv(cpuGot, cpuBase))
+		case o.rate == 0 && b.rps > 0:
+			fmt.Printf("%-10s ratio     %.2f of baseline throughput, %.2fx its CPU per "+
+				"request\n", sc.name, got.rps/b.rps, safeDiv(cpuGot, cpuBase))
 		}
 		if got.errors > 0 {
-			return fmt.Errorf("%s: %d requests failed", sc.name, got.errors)
+			if o.rate == 0 {
+				return fmt.Errorf("%s: %d requests failed", sc.name, got.errors)
+			}
+			// At a fixed rate an overloaded node fails requests; the other
+			// scenarios are still worth measuring.
+			failed = append(failed, fmt.Sprintf("%s (%d)", sc.name, got.errors))
 		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("requests failed in %s", strings.Join(failed, ", "))
 	}
 	return nil
 }
@@ -272,18 +414,60 @@ func startBaseline() (string, func(), error) {
 }
 
 type result struct {
+	n        int // requests answered
 	rps      float64
 	p50      time.Duration
 	p90      time.Duration
 	p99      time.Duration
-	cpuPer1k float64 // milliseconds of process CPU per 1000 requests
+	cpuPer1k float64 // milliseconds of this process's CPU per 1000 requests
 	errors   int64
+	// late counts, at a fixed rate, the requests that could not start on
+	// time (fixedRate is set for those runs).
+	late      int64
+	fixedRate bool
+	// serverPer1k is the server process's CPU per 1000 requests, when the
+	// server is another process (serverKnown).
+	serverPer1k float64
+	serverKnown bool
 }
 
-func (r result) print(name, side string) {
-	fmt.Printf("%-10s %-9s %10.0f %9s %9s %9s %11.2f %8d\n", name, side, r.rps,
+// summarize fills the throughput, percentiles and CPU from the sorted
+// latencies of the answered requests.
+func (r *result) summarize(sorted []time.Duration, elapsed, cpu time.Duration) {
+	r.n = len(sorted)
+	if r.n == 0 {
+		return
+	}
+	r.rps = float64(r.n) / elapsed.Seconds()
+	r.p50, r.p90, r.p99 = sorted[r.n*50/100], sorted[r.n*90/100], sorted[r.n*99/100]
+	r.cpuPer1k = float64(cpu.Milliseconds()) / float64(r.n) * 1000
+}
+
+func printHeader(fixedRate, server bool) {
+	fmt.Printf("%-10s %-9s %10s %9s %9s %9s %11s", "scenario", "side", "req/s", "p50", "p90",
+		"p99", "cpu ms/1k")
+	if server {
+		fmt.Printf(" %11s", "srv ms/1k")
+	}
+	fmt.Printf(" %8s", "errors")
+	if fixedRate {
+		fmt.Printf(" %8s", "late")
+	}
+	fmt.Println()
+}
+
+func (r result) print(name, side string, server bool) {
+	fmt.Printf("%-10s %-9s %10.0f %9s %9s %9s %11.2f", name, side, r.rps,
 		r.p50.Round(time.Microsecond), r.p90.Round(time.Microsecond),
-		r.p99.Round(time.Microsecond), r.cpuPer1k, r.errors)
+		r.p99.Round(time.Microsecond), r.cpuPer1k)
+	if server {
+		fmt.Printf(" %11.2f", r.serverPer1k)
+	}
+	fmt.Printf(" %8d", r.errors)
+	if r.fixedRate {
+		fmt.Printf(" %8d", r.late)
+	}
+	fmt.Println()
 }
 
 // drive sends requests from workers goroutines, each on its own keep-alive
@@ -320,13 +504,9 @@ func drive(base string, sc scenario, duration time.Duration, workers int) result
 	for _, l := range latencies {
 		all = append(all, l...)
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	slices.Sort(all)
 	res := result{errors: errs.Load()}
-	if n := len(all); n > 0 {
-		res.rps = float64(n) / elapsed.Seconds()
-		res.p50, res.p90, res.p99 = all[n*50/100], all[n*90/100], all[n*99/100]
-		res.cpuPer1k = float64(cpu.Milliseconds()) / float64(n) * 1000
-	}
+	res.summarize(all, elapsed, cpu)
 	return res
 }
 
