@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -73,55 +72,11 @@ func seedUsers(b *testing.B, db *storage.DB, from, to int) {
 	now := time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC)
 	hash := "$argon2id$v=19$m=19456,t=2,p=1$" + strings.Repeat("c2FsdA", 4) + "$" +
 		strings.Repeat("aGFzaA", 7)
-	growthInsert(b, db, "users", []string{"id", "email", "email_normalized", "email_verified",
+	storagetest.BulkInsert(b, db, "users", []string{"id", "email", "email_normalized", "email_verified",
 		"name", "kind", "state", "password_hash", "password_changed_at", "created_at",
 		"updated_at"}, from, to, func(i int) []any {
 		return []any{fmt.Sprintf("usr_g%07d", i), growthEmail(i), growthEmail(i), true,
 			"Ana Test", "customer", "active", hash, now, now, now}
 	})
-	growthAnalyze(b, db)
-}
-
-// growthInsert inserts rows from..to-1 of table in one transaction, with
-// one multi-row INSERT per batch.
-func growthInsert(b *testing.B, db *storage.DB, table string, cols []string, from, to int,
-	row func(i int) []any) {
-	b.Helper()
-	per := 30_000 / len(cols) // under SQLite's 32,766 host parameters
-	ph := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	ctx := context.Background()
-	err := db.InTx(ctx, func(tx *sql.Tx) error {
-		for lo := from; lo < to; lo += per {
-			hi := min(lo+per, to)
-			var q strings.Builder
-			q.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-			args := make([]any, 0, (hi-lo)*len(cols))
-			for i := lo; i < hi; i++ {
-				if i > lo {
-					q.WriteString(", ")
-				}
-				q.WriteString(ph)
-				args = append(args, row(i)...)
-			}
-			if _, err := tx.ExecContext(ctx, db.Rebind(q.String()), args...); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatalf("seed %s: %v", table, err)
-	}
-}
-
-// growthAnalyze refreshes PostgreSQL's planner statistics after a bulk
-// load, as autovacuum would soon after; SQLite keeps none unless asked.
-func growthAnalyze(b *testing.B, db *storage.DB) {
-	b.Helper()
-	if db.Dialect() != storage.Postgres {
-		return
-	}
-	if _, err := db.ExecContext(context.Background(), "ANALYZE"); err != nil {
-		b.Fatalf("analyze: %v", err)
-	}
+	storagetest.Analyze(b, db)
 }

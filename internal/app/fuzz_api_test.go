@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/cerrojo/cerrojo/internal/httpx"
 )
 
 // FuzzPublicAPI sends arbitrary JSON bodies to every public route that
@@ -15,14 +17,7 @@ import (
 // fixed value, so handlers run past routing into decoding and validation.
 func FuzzPublicAPI(f *testing.F) {
 	n := start(f, embeddedConfig(f))
-	var routes []string
-	for _, p := range n.app.Server.Router().Patterns() {
-		method, _, _ := strings.Cut(p, " ")
-		if method == "POST" || method == "PATCH" || method == "PUT" || method == "DELETE" {
-			routes = append(routes, p)
-		}
-	}
-	sort.Strings(routes)
+	routes := mutatingRoutes(n.app.Server.Router())
 	for i := range routes {
 		f.Add(uint8(i), `{}`)
 		f.Add(uint8(i), `{"email":"a@b.co","password":"x","code":"123456","name":"n"}`)
@@ -53,14 +48,7 @@ func FuzzPublicAPI(f *testing.F) {
 // script's mistake), and none of it may make the node fail.
 func FuzzAdminAPI(f *testing.F) {
 	n := start(f, embeddedConfig(f))
-	var routes []string
-	for _, p := range n.app.Admin.Router().Patterns() {
-		method, _, _ := strings.Cut(p, " ")
-		if method == "POST" || method == "PATCH" || method == "PUT" || method == "DELETE" {
-			routes = append(routes, p)
-		}
-	}
-	sort.Strings(routes)
+	routes := mutatingRoutes(n.app.Admin.Router())
 	for i := range routes {
 		f.Add(uint8(i), `{}`)
 		f.Add(uint8(i), `{"version":"1","text":"t","purposes":[{"code":"a","description":"d"}],`+
@@ -83,6 +71,20 @@ func FuzzAdminAPI(f *testing.F) {
 			t.Fatalf("%s with %q: %d %s", route, body, w.Code, w.Body.String())
 		}
 	})
+}
+
+// mutatingRoutes are the router's routes that take a body, sorted, so that
+// a fuzz input's route number always names the same route.
+func mutatingRoutes(rt *httpx.Router) []string {
+	var routes []string
+	for _, p := range rt.Patterns() {
+		method, _, _ := strings.Cut(p, " ")
+		if method == "POST" || method == "PATCH" || method == "PUT" || method == "DELETE" {
+			routes = append(routes, p)
+		}
+	}
+	sort.Strings(routes)
+	return routes
 }
 
 // fuzzToken signs a person up and in on n and returns the access token.

@@ -3,9 +3,7 @@ package authz
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -82,62 +80,18 @@ func seedBindings(b *testing.B, db *storage.DB, from, to int) {
 	now := time.Now().UTC()
 	vendors := max(to/20, 10)
 	roles := []string{"vendor_staff", "vendor_manager", "vendor_owner"}
-	growthInsert(b, db, "users", []string{"id", "email", "email_normalized", "name", "kind",
+	storagetest.BulkInsert(b, db, "users", []string{"id", "email", "email_normalized", "name", "kind",
 		"state", "created_at", "updated_at"}, from/4, (to+3)/4, func(u int) []any {
 		id := fmt.Sprintf("usr_g%07d", u)
 		return []any{id, id + "@ejemplo.co", id + "@ejemplo.co", "Ana Test", "vendor",
 			"active", now, now}
 	})
-	growthInsert(b, db, "role_bindings", []string{"user_id", "role", "vendor_id",
+	storagetest.BulkInsert(b, db, "role_bindings", []string{"user_id", "role", "vendor_id",
 		"granted_by", "granted_at"}, from, to, func(i int) []any {
 		return []any{fmt.Sprintf("usr_g%07d", i/4), roles[i%3],
 			fmt.Sprintf("ven_g%06d", i%vendors), "system:bench", now}
 	})
-	growthAnalyze(b, db)
-}
-
-// growthInsert inserts rows from..to-1 of table in one transaction, with
-// one multi-row INSERT per batch.
-func growthInsert(b *testing.B, db *storage.DB, table string, cols []string, from, to int,
-	row func(i int) []any) {
-	b.Helper()
-	per := 30_000 / len(cols) // under SQLite's 32,766 host parameters
-	ph := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	ctx := context.Background()
-	err := db.InTx(ctx, func(tx *sql.Tx) error {
-		for lo := from; lo < to; lo += per {
-			hi := min(lo+per, to)
-			var q strings.Builder
-			q.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-			args := make([]any, 0, (hi-lo)*len(cols))
-			for i := lo; i < hi; i++ {
-				if i > lo {
-					q.WriteString(", ")
-				}
-				q.WriteString(ph)
-				args = append(args, row(i)...)
-			}
-			if _, err := tx.ExecContext(ctx, db.Rebind(q.String()), args...); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatalf("seed %s: %v", table, err)
-	}
-}
-
-// growthAnalyze refreshes PostgreSQL's planner statistics after a bulk
-// load, as autovacuum would soon after; SQLite keeps none unless asked.
-func growthAnalyze(b *testing.B, db *storage.DB) {
-	b.Helper()
-	if db.Dialect() != storage.Postgres {
-		return
-	}
-	if _, err := db.ExecContext(context.Background(), "ANALYZE"); err != nil {
-		b.Fatalf("analyze: %v", err)
-	}
+	storagetest.Analyze(b, db)
 }
 
 // growthService is newFixture's service, for a benchmark: a real audit

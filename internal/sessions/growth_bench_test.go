@@ -3,9 +3,7 @@ package sessions
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -120,26 +118,26 @@ func growthService(b *testing.B, db *storage.DB) *Service {
 func seedSessions(b *testing.B, db *storage.DB, from, to int) {
 	b.Helper()
 	now := time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC)
-	growthInsert(b, db, "users", []string{"id", "email", "email_normalized", "name", "kind",
+	storagetest.BulkInsert(b, db, "users", []string{"id", "email", "email_normalized", "name", "kind",
 		"state", "created_at", "updated_at"}, from/5, (to+4)/5, func(u int) []any {
 		id := fmt.Sprintf("usr_g%07d", u)
 		return []any{id, id + "@ejemplo.co", id + "@ejemplo.co", "Ana Test", "customer",
 			"active", now, now}
 	})
-	growthInsert(b, db, "sessions", []string{"id", "user_id", "client_id", "device", "ip",
+	storagetest.BulkInsert(b, db, "sessions", []string{"id", "user_id", "client_id", "device", "ip",
 		"acr", "amr", "auth_time", "created_at", "last_seen_at", "idle_timeout_s",
 		"absolute_expires_at", "end_reason"}, from, to, func(i int) []any {
 		return []any{fmt.Sprintf("ses_g%07d", i), fmt.Sprintf("usr_g%07d", i/5), "cerrojo",
 			"Chrome on Android", "203.0.113.9", "pwd", "pwd", now, now, now, int64(86400),
 			now.Add(30 * 24 * time.Hour), ""}
 	})
-	growthInsert(b, db, "refresh_tokens", []string{"id", "family_id", "session_id",
+	storagetest.BulkInsert(b, db, "refresh_tokens", []string{"id", "family_id", "session_id",
 		"client_id", "token_hash", "created_at", "expires_at"}, from, to, func(i int) []any {
 		id := fmt.Sprintf("ses_g%07d", i)
 		return []any{"rt_g" + id, id, id, "cerrojo", hashToken(randomToken(b)), now,
 			now.Add(14 * 24 * time.Hour)}
 	})
-	growthAnalyze(b, db)
+	storagetest.Analyze(b, db)
 }
 
 func randomToken(b *testing.B) string {
@@ -148,48 +146,4 @@ func randomToken(b *testing.B) string {
 		b.Fatal(err)
 	}
 	return fmt.Sprintf("%x", buf)
-}
-
-// growthInsert inserts rows from..to-1 of table in one transaction, with
-// one multi-row INSERT per batch.
-func growthInsert(b *testing.B, db *storage.DB, table string, cols []string, from, to int,
-	row func(i int) []any) {
-	b.Helper()
-	per := 30_000 / len(cols) // under SQLite's 32,766 host parameters
-	ph := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	ctx := context.Background()
-	err := db.InTx(ctx, func(tx *sql.Tx) error {
-		for lo := from; lo < to; lo += per {
-			hi := min(lo+per, to)
-			var q strings.Builder
-			q.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-			args := make([]any, 0, (hi-lo)*len(cols))
-			for i := lo; i < hi; i++ {
-				if i > lo {
-					q.WriteString(", ")
-				}
-				q.WriteString(ph)
-				args = append(args, row(i)...)
-			}
-			if _, err := tx.ExecContext(ctx, db.Rebind(q.String()), args...); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatalf("seed %s: %v", table, err)
-	}
-}
-
-// growthAnalyze refreshes PostgreSQL's planner statistics after a bulk
-// load, as autovacuum would soon after; SQLite keeps none unless asked.
-func growthAnalyze(b *testing.B, db *storage.DB) {
-	b.Helper()
-	if db.Dialect() != storage.Postgres {
-		return
-	}
-	if _, err := db.ExecContext(context.Background(), "ANALYZE"); err != nil {
-		b.Fatalf("analyze: %v", err)
-	}
 }

@@ -12,11 +12,13 @@ package storagetest
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -168,5 +170,50 @@ func AddUser(t testing.TB, db *storage.DB, id, kind, state string) {
 		id, id+"@ejemplo.co", id+"@ejemplo.co", kind, state, now, now)
 	if err != nil {
 		t.Fatalf("add user %s: %v", id, err)
+	}
+}
+
+// BulkInsert inserts rows from..to-1 of table in one transaction, with one
+// multi-row INSERT per batch: how benchmarks seed a database with many
+// rows quickly. row returns the values of row i, in the order of cols.
+func BulkInsert(tb testing.TB, db *storage.DB, table string, cols []string, from, to int,
+	row func(i int) []any) {
+	tb.Helper()
+	per := 30_000 / len(cols) // under SQLite's 32,766 host parameters
+	ph := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	ctx := context.Background()
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		for lo := from; lo < to; lo += per {
+			hi := min(lo+per, to)
+			var q strings.Builder
+			q.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+			args := make([]any, 0, (hi-lo)*len(cols))
+			for i := lo; i < hi; i++ {
+				if i > lo {
+					q.WriteString(", ")
+				}
+				q.WriteString(ph)
+				args = append(args, row(i)...)
+			}
+			if _, err := tx.ExecContext(ctx, db.Rebind(q.String()), args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatalf("seed %s: %v", table, err)
+	}
+}
+
+// Analyze refreshes PostgreSQL's planner statistics after a bulk load, as
+// autovacuum would soon after; SQLite keeps none unless asked.
+func Analyze(tb testing.TB, db *storage.DB) {
+	tb.Helper()
+	if db.Dialect() != storage.Postgres {
+		return
+	}
+	if _, err := db.ExecContext(context.Background(), "ANALYZE"); err != nil {
+		tb.Fatalf("analyze: %v", err)
 	}
 }
