@@ -158,8 +158,8 @@ func runMemory(ctx context.Context, c memoryConfig) error {
 		mib(growth))
 	fmt.Fprintf(c.Out, "Argon2id, all at once     %8.1f MiB (%d x %.0f MiB)\n",
 		mib(perHash*int64(c.Logins)), c.Logins, mib(perHash))
-	fmt.Fprintf(c.Out, "Argon2id, hasher's cap    %8.1f MiB (%d at once: password.max_concurrent)\n",
-		mib(perHash*int64(limit)), limit)
+	fmt.Fprintf(c.Out, "Argon2id, hasher's cap    %8.1f MiB (%d at once: "+
+		"password.max_concurrent)\n", mib(perHash*int64(limit)), limit)
 	fmt.Fprintf(c.Out, "growth / all at once      %8.2f\n", float64(growth)/
 		float64(perHash*int64(c.Logins)))
 	fmt.Fprintf(c.Out, "growth / hasher's cap     %8.2f\n", float64(growth)/

@@ -72,9 +72,9 @@ func seedUsers(b *testing.B, db *storage.DB, from, to int) {
 	now := time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC)
 	hash := "$argon2id$v=19$m=19456,t=2,p=1$" + strings.Repeat("c2FsdA", 4) + "$" +
 		strings.Repeat("aGFzaA", 7)
-	storagetest.BulkInsert(b, db, "users", []string{"id", "email", "email_normalized", "email_verified",
-		"name", "kind", "state", "password_hash", "password_changed_at", "created_at",
-		"updated_at"}, from, to, func(i int) []any {
+	storagetest.BulkInsert(b, db, "users", []string{"id", "email", "email_normalized",
+		"email_verified", "name", "kind", "state", "password_hash", "password_changed_at",
+		"created_at", "updated_at"}, from, to, func(i int) []any {
 		return []any{fmt.Sprintf("usr_g%07d", i), growthEmail(i), growthEmail(i), true,
 			"Ana Test", "customer", "active", hash, now, now, now}
 	})

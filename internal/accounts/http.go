@@ -81,7 +81,8 @@ func Problem(r *http.Request, err error) error {
 			if english(r) {
 				msg = f.English
 			}
-			p.Errors = append(p.Errors, httpx.FieldError{Field: f.Field, Code: f.Code, Message: msg})
+			p.Errors = append(p.Errors,
+				httpx.FieldError{Field: f.Field, Code: f.Code, Message: msg})
 		}
 		return p
 	case errors.Is(err, ErrWrongPassword):
@@ -266,7 +267,8 @@ func (h *Handlers) getUser(w http.ResponseWriter, r *http.Request) error {
 const adminActor = ""
 
 func (h *Handlers) unlock(w http.ResponseWriter, r *http.Request) error {
-	return h.stateChange(w, r, h.Service.Unlock(r.Context(), adminActor, r.PathValue("id"), MetaOf(r)))
+	return h.stateChange(w, r,
+		h.Service.Unlock(r.Context(), adminActor, r.PathValue("id"), MetaOf(r)))
 }
 
 func (h *Handlers) disable(w http.ResponseWriter, r *http.Request) error {
@@ -275,7 +277,8 @@ func (h *Handlers) disable(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handlers) enable(w http.ResponseWriter, r *http.Request) error {
-	return h.stateChange(w, r, h.Service.Enable(r.Context(), adminActor, r.PathValue("id"), MetaOf(r)))
+	return h.stateChange(w, r,
+		h.Service.Enable(r.Context(), adminActor, r.PathValue("id"), MetaOf(r)))
 }
 
 func (h *Handlers) stateChange(w http.ResponseWriter, r *http.Request, err error) error {

@@ -77,6 +77,9 @@ func habeasDataJourney(t *testing.T, n *node, smtp *mailtest.Server) {
 	api.do("POST", "/v1/me/consents", `{"policy_version":"2026-1",
 		"decisions":[{"purpose":"purchases","decision":"granted"}]}`, luz.token).
 		want(t, 400, "no evidence of the text shown")
+	api.do("POST", "/v1/me/consents", `{"policy_version":"2026-1","subject_id":"usr_otra",
+		"shown_text":"x","decisions":[{"purpose":"purchases","decision":"granted"}]}`,
+		luz.token).want(t, 400, "a person recording a decision for someone else")
 	r := api.do("POST", "/v1/me/consents", `{"policy_version":"2026-1",
 		"shown_text":"Autorizo el tratamiento de mis datos…",
 		"decisions":[{"purpose":"purchases","decision":"granted"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func TestMasterKeyRotation(t *testing.T) {
 		withKeys := func(master string, previous ...string) config.Config {
 			cfg := base
 			cfg.MasterKey.Value = config.Secret(master)
-			cfg.MasterKey.Previous = config.Secret(join(previous))
+			cfg.MasterKey.Previous = config.Secret(strings.Join(previous, ","))
 			return cfg
 		}
 
@@ -156,17 +157,6 @@ func TestMasterKeyRotation(t *testing.T) {
 			t.Fatalf("the representative's document: %q %v", doc, err)
 		}
 	})
-}
-
-func join(list []string) string {
-	out := ""
-	for i, s := range list {
-		if i > 0 {
-			out += ","
-		}
-		out += s
-	}
-	return out
 }
 
 // TestEverySealedColumnIsRotated keeps SealedColumns complete: every column

@@ -161,6 +161,17 @@ func TestVendorOnboardingJourney(t *testing.T) {
 		if may(owner.id, "publish", id) || !may(owner.id, "create", id) {
 			t.Fatal("a suspended vendor still sells, or cannot prepare its catalogue")
 		}
+		// A vendor owner's data cannot be suppressed while the vendor's
+		// records are kept: the reclamo stays open and the account works.
+		sup := api.do("POST", "/v1/me/habeas-data/requests", `{"type":"suppression",
+			"description":"Borren mis datos."}`, owner.token).want(t, 201, "file suppression")
+		r := admin.do("POST", "/v1/admin/habeas-data/requests/"+sup.str("id")+"/suppress", "",
+			"").want(t, 409, "suppress a vendor owner")
+		if r.str("code") != "suppression_blocked" {
+			t.Fatalf("suppressing a vendor owner: %s", r.raw)
+		}
+		api.do("GET", "/v1/vendors/"+id, "", owner.token).want(t, 200, "the owner after it")
+
 		page, err := n.app.Audit.Search(ctx, audit.Query{Action: "vendor.approved"})
 		if err != nil || len(page.Records) != 1 {
 			t.Fatalf("vendor.approved records: %d %v", len(page.Records), err)

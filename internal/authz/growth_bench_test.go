@@ -80,8 +80,8 @@ func seedBindings(b *testing.B, db *storage.DB, from, to int) {
 	now := time.Now().UTC()
 	vendors := max(to/20, 10)
 	roles := []string{"vendor_staff", "vendor_manager", "vendor_owner"}
-	storagetest.BulkInsert(b, db, "users", []string{"id", "email", "email_normalized", "name", "kind",
-		"state", "created_at", "updated_at"}, from/4, (to+3)/4, func(u int) []any {
+	storagetest.BulkInsert(b, db, "users", []string{"id", "email", "email_normalized", "name",
+		"kind", "state", "created_at", "updated_at"}, from/4, (to+3)/4, func(u int) []any {
 		id := fmt.Sprintf("usr_g%07d", u)
 		return []any{id, id + "@ejemplo.co", id + "@ejemplo.co", "Ana Test", "vendor",
 			"active", now, now}

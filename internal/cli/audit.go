@@ -47,8 +47,8 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 }
 
 func auditUsage(env Env) {
-	fmt.Fprintln(env.Stderr, "usage: cerrojo audit verify [--config FILE] [--json] [--key VKEY]... "+
-		"[--export FILE]")
+	fmt.Fprintln(env.Stderr, "usage: cerrojo audit verify [--config FILE] [--json] "+
+		"[--key VKEY]... [--export FILE]")
 	fmt.Fprintln(env.Stderr, "       cerrojo audit checkpoint [--config FILE] [--json]")
 	fmt.Fprintln(env.Stderr, "       cerrojo audit export [--config FILE] [--from TIME] "+
 		"[--to TIME] [--out FILE] ...")
@@ -77,7 +77,8 @@ func runAuditVerify(ctx context.Context, env Env, args []string) error {
 	fs := newFlags("audit verify", env)
 	configPath := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	exportPath := fs.String("export", "", "verify this export `file` offline instead of the database")
+	exportPath := fs.String("export", "",
+		"verify this export `file` offline instead of the database")
 	var keys keyList
 	fs.Var(&keys, "key", "trusted checkpoint verifier `key` (repeatable); without it the keys "+
 		"stored in the log are used")

@@ -44,9 +44,11 @@ func commands() map[string]command {
 		"migrate": {"apply or list database migrations (up, status)", runMigrate},
 		"config":  {"check the configuration and print it, secrets redacted (check)", runConfig},
 		"version": {"print the version, commit and Go version", runVersion},
-		"audit":   {"verify or export the audit log, or sign a checkpoint (verify, export, checkpoint)", runAudit},
-		"keys":    {"list or rotate access-token signing keys (list, rotate)", runKeys},
-		"users":   {"import users, find them, or show, unlock, disable, enable one or end its sessions", runUsers},
+		"audit": {"verify or export the audit log, or sign a checkpoint (verify, export, " +
+			"checkpoint)", runAudit},
+		"keys": {"list or rotate access-token signing keys (list, rotate)", runKeys},
+		"users": {"import users, find them, or show, unlock, disable, enable one or end its " +
+			"sessions", runUsers},
 		"clients": {"create, list or disable OAuth clients", runClients},
 		"roles":   {"grant, revoke or list role bindings (the first super_admin)", runRoles},
 		"doctor":  {"check a deployment and say what is wrong or risky", runDoctor},

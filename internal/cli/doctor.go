@@ -170,7 +170,8 @@ func doctorDatabase(ctx context.Context, cfg config.Config,
 			skew := time.Since(dbNow).Abs()
 			switch {
 			case skew > skewError:
-				add("clock", "error", fmt.Sprintf("%s apart from the database's clock; fix NTP", skew))
+				add("clock", "error",
+					fmt.Sprintf("%s apart from the database's clock; fix NTP", skew))
 			case skew > skewWarn:
 				add("clock", "warn", fmt.Sprintf("%s apart from the database's clock", skew))
 			default:

@@ -54,9 +54,10 @@ func runUsersImport(ctx context.Context, env Env, args []string) error {
 	fs.Usage = func() {
 		fmt.Fprintln(env.Stderr, "usage: cerrojo users import [flags] FILE.jsonl")
 		fs.PrintDefaults()
-		fmt.Fprintln(env.Stderr, "\nEach line is a JSON object: email, name, password_hash (bcrypt, "+
-			"scrypt, PBKDF2, Argon2) or\nfirebase_hash and firebase_salt, and optionally phone, kind, "+
-			"locale, email_verified.\nBad lines are reported with their numbers; good ones are kept.")
+		fmt.Fprintln(env.Stderr, "\nEach line is a JSON object: email, name, password_hash "+
+			"(bcrypt, scrypt, PBKDF2, Argon2) or\nfirebase_hash and firebase_salt, and "+
+			"optionally phone, kind, locale, email_verified.\nBad lines are reported with "+
+			"their numbers; good ones are kept.")
 	}
 	if err := parse(fs, args); err != nil {
 		return err

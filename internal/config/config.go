@@ -505,7 +505,8 @@ func Default() Config {
 			RetentionDays:   366,
 			CheckpointEvery: Duration(time.Minute),
 			KeyName:         "cerrojo-audit",
-			Forward:         AuditForwardConfig{BatchSize: 100, Timeout: Duration(10 * time.Second)},
+			Forward: AuditForwardConfig{BatchSize: 100,
+				Timeout: Duration(10 * time.Second)},
 		},
 	}
 }

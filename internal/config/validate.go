@@ -176,7 +176,8 @@ func (h HTTPConfig) validate() []error {
 			Reason: "must not exceed http.read_timeout (" + h.ReadTimeout.String() + ")"})
 	}
 	if h.MaxBodyBytes < minBodyBytes || h.MaxBodyBytes > maxBodyBytes {
-		errs = append(errs, &KeyError{Key: "http.max_body_bytes", Env: "CERROJO_HTTP_MAX_BODY_BYTES",
+		errs = append(errs, &KeyError{Key: "http.max_body_bytes",
+			Env:    "CERROJO_HTTP_MAX_BODY_BYTES",
 			Value:  strconv.FormatInt(h.MaxBodyBytes, 10),
 			Reason: fmt.Sprintf("must be %d to %d", minBodyBytes, maxBodyBytes)})
 	}

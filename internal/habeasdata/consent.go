@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cerrojo/cerrojo/internal/audit"
+	"github.com/cerrojo/cerrojo/internal/httpx"
 	"github.com/cerrojo/cerrojo/internal/keyring"
 )
 
@@ -125,7 +126,7 @@ func (n *NewConsent) validate(p Policy) error {
 		at := fmt.Sprintf("/decisions/%d", i)
 		if _, ok := p.Purpose(c.Purpose); !ok {
 			return invalid(at+"/purpose", "policy %s declares no purpose %q", p.Version,
-				truncate(c.Purpose, 64))
+				httpx.Clip(c.Purpose, 64))
 		}
 		if seen[c.Purpose] {
 			return invalid(at+"/purpose", "%q is decided twice", c.Purpose)
@@ -180,13 +181,6 @@ func (n *NewConsent) validate(p Policy) error {
 		}
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // ErrPolicyChanged means the decision was made on a version that is not the

@@ -72,6 +72,7 @@ func (h *Handlers) AdminRoutes(r *httpx.Router) {
 // problem maps the service's errors to problem documents.
 func problem(err error) error {
 	var inv *InvalidError
+	var blocked *BlockedError
 	switch {
 	case err == nil:
 		return nil
@@ -93,10 +94,8 @@ func problem(err error) error {
 				"(GET /v1/habeas-data/policy) and ask again")
 	case errors.Is(err, ErrNothingToRevoke):
 		return httpx.NewProblem(http.StatusConflict, "nothing_to_revoke", err.Error())
-	case errors.As(err, new(*BlockedError)):
-		var b *BlockedError
-		errors.As(err, &b)
-		return httpx.NewProblem(http.StatusConflict, "suppression_blocked", b.Reason)
+	case errors.As(err, &blocked):
+		return httpx.NewProblem(http.StatusConflict, "suppression_blocked", blocked.Reason)
 	case errors.Is(err, ErrNotSuppression):
 		return httpx.NewProblem(http.StatusConflict, "not_a_suppression_request",
 			"only an open reclamo of type suppression can be carried out")

@@ -2,29 +2,26 @@ package habeasdata
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base32"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"sync"
 
 	"github.com/cerrojo/cerrojo/internal/audit"
 	"github.com/cerrojo/cerrojo/internal/clock"
 	"github.com/cerrojo/cerrojo/internal/keyring"
+	"github.com/cerrojo/cerrojo/internal/randid"
 	"github.com/cerrojo/cerrojo/internal/storage"
 )
 
 // Errors the service returns; the HTTP layer maps each to a problem.
 var (
-	ErrNotFound       = errors.New("habeas data: not found")
-	ErrNoPolicy       = errors.New("habeas data: no privacy policy is in effect")
-	ErrUnknownPurpose = errors.New("habeas data: the policy in effect declares no such purpose")
-	ErrConflict       = errors.New("habeas data: not allowed in the request's current state")
+	ErrNotFound = errors.New("habeas data: not found")
+	ErrNoPolicy = errors.New("habeas data: no privacy policy is in effect")
+	ErrConflict = errors.New("habeas data: not allowed in the request's current state")
 )
 
 // InvalidError says which field of an input is wrong and why.
@@ -92,8 +89,8 @@ type Options struct {
 // Service is the Habeas Data ledger.
 type Service struct {
 	Options
-	randMu sync.Mutex
-	wg     sync.WaitGroup
+	ids *randid.Source
+	wg  sync.WaitGroup
 	// purposes caches each policy version's purposes by id; versions are
 	// immutable.
 	purposes sync.Map
@@ -101,31 +98,17 @@ type Service struct {
 
 // New returns a service.
 func New(o Options) *Service {
-	if o.Rand == nil {
-		o.Rand = rand.Reader
-	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{Options: o}
+	return &Service{Options: o, ids: randid.NewSource(o.Rand)}
 }
 
 // Wait blocks until notices queued in the background are sent.
 func (s *Service) Wait() { s.wg.Wait() }
 
-var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
-
 // newID returns a prefixed id with 128 random bits.
-func (s *Service) newID(prefix string) (string, error) {
-	b := make([]byte, 16)
-	s.randMu.Lock()
-	_, err := io.ReadFull(s.Rand, b)
-	s.randMu.Unlock()
-	if err != nil {
-		return "", fmt.Errorf("random id: %w", err)
-	}
-	return prefix + strings.ToLower(idEncoding.EncodeToString(b)), nil
-}
+func (s *Service) newID(prefix string) (string, error) { return s.ids.ID(prefix) }
 
 // pseudonymPurpose separates the pseudonym MAC from every other use of the
 // key ring's MAC key.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 )
 
 // Recover turns a panic in a handler into a 500 problem document. The panic
@@ -77,10 +78,17 @@ func LimitBody(max int64) func(http.Handler) http.Handler {
 // their own, documented, limit.
 func LimitBodyByRoute(def int64, rt *Router,
 	per map[string]int64) func(http.Handler) http.Handler {
+	// Only requests with a method some of those routes take pay for the
+	// route lookup: the uploads are PUTs, most traffic is not.
+	methods := map[string]bool{}
+	for pattern := range per {
+		method, _, _ := strings.Cut(pattern, " ")
+		methods[method] = true
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			max := def
-			if rt != nil && len(per) > 0 {
+			if rt != nil && methods[r.Method] {
 				if n, ok := per[rt.Pattern(r)]; ok {
 					max = n
 				}

@@ -2,15 +2,12 @@ package incidents
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base32"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -18,6 +15,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/audit"
 	"github.com/cerrojo/cerrojo/internal/calendar"
 	"github.com/cerrojo/cerrojo/internal/clock"
+	"github.com/cerrojo/cerrojo/internal/randid"
 	"github.com/cerrojo/cerrojo/internal/storage"
 )
 
@@ -48,8 +46,8 @@ type Options struct {
 // Service keeps the register.
 type Service struct {
 	Options
-	store  *Store
-	randMu sync.Mutex
+	store *Store
+	ids   *randid.Source
 }
 
 // New returns a service over o.DB, whose migrations must have been applied.
@@ -57,13 +55,10 @@ func New(o Options) *Service {
 	if o.Clock == nil {
 		o.Clock = clock.System{}
 	}
-	if o.Rand == nil {
-		o.Rand = rand.Reader
-	}
 	if o.DueSoonDays == 0 {
 		o.DueSoonDays = DefaultDueSoonDays
 	}
-	return &Service{Options: o, store: NewStore(o.DB)}
+	return &Service{Options: o, store: NewStore(o.DB), ids: randid.NewSource(o.Rand)}
 }
 
 // Store returns the service's store.
@@ -88,19 +83,8 @@ func actorName(a audit.Actor) string {
 	return string(a.Type) + ":" + a.ID
 }
 
-var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
-
 // newID returns a prefixed random id with 128 bits of randomness.
-func (s *Service) newID(prefix string) (string, error) {
-	b := make([]byte, 16)
-	s.randMu.Lock()
-	_, err := io.ReadFull(s.Rand, b)
-	s.randMu.Unlock()
-	if err != nil {
-		return "", fmt.Errorf("random id: %w", err)
-	}
-	return prefix + strings.ToLower(idEncoding.EncodeToString(b)), nil
-}
+func (s *Service) newID(prefix string) (string, error) { return s.ids.ID(prefix) }
 
 // OpenInput describes a new incident.
 type OpenInput struct {

@@ -115,10 +115,3 @@ func keyIDFrom(s string, id *KeyID) KeyID {
 	}
 	return *id
 }
-
-// Holds reports whether the ring holds the key with this id.
-func (r *Ring) Holds(keyID string) bool {
-	var id KeyID
-	_, ok := r.byID[keyIDFrom(keyID, &id)]
-	return ok && keyID != ""
-}

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cerrojo/cerrojo/internal/config"
 	"github.com/cerrojo/cerrojo/internal/storage"
 	"github.com/cerrojo/cerrojo/internal/storage/storagetest"
 )
@@ -162,4 +164,26 @@ func blob(db *storage.DB) string {
 		return "BYTEA"
 	}
 	return "BLOB"
+}
+
+// A previous key equal to the master key is a configuration mistake that
+// would hide a rotation that never happened: it is refused.
+func TestNewFromConfigRefusesRepeatedKey(t *testing.T) {
+	cfg := config.Default()
+	master := key(1)
+	cfg.MasterKey.Previous = config.Secret(base64.StdEncoding.EncodeToString(master))
+	if _, err := NewFromConfig(rand.Reader, master, cfg); err == nil ||
+		!strings.Contains(err.Error(), "repeats") {
+		t.Fatalf("previous == master: %v", err)
+	}
+	cfg.MasterKey.Previous = config.Secret(base64.StdEncoding.EncodeToString(key(2)))
+	r, err := NewFromConfig(rand.Reader, master, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := New(rand.Reader, key(2))
+	sealed, _ := old.Seal([]byte("x"), []byte("ctx"))
+	if plain, err := r.Open(sealed, []byte("ctx")); err != nil || string(plain) != "x" {
+		t.Fatalf("the previous key does not open: %v", err)
+	}
 }

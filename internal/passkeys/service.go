@@ -1,15 +1,12 @@
 package passkeys
 
 import (
-	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/protocol/webauthncose"
@@ -17,6 +14,7 @@ import (
 
 	"github.com/cerrojo/cerrojo/internal/audit"
 	"github.com/cerrojo/cerrojo/internal/clock"
+	"github.com/cerrojo/cerrojo/internal/randid"
 	"github.com/cerrojo/cerrojo/internal/storage"
 )
 
@@ -110,9 +108,7 @@ type Service struct {
 	clock  clock.Clock
 	logger *slog.Logger
 	rp     *webauthn.WebAuthn
-
-	randMu sync.Mutex
-	rand   io.Reader
+	ids    *randid.Source
 }
 
 // New returns a service, or an error naming the option that is wrong.
@@ -126,10 +122,6 @@ func New(o Options) (*Service, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	if o.Rand == nil {
-		o.Rand = rand.Reader
-	}
-
 	rp, err := webauthn.New(&webauthn.Config{
 		RPID:          o.RPID,
 		RPDisplayName: o.RPDisplayName,
@@ -147,7 +139,7 @@ func New(o Options) (*Service, error) {
 		return nil, fmt.Errorf("passkeys: configure webauthn: %w", err)
 	}
 	return &Service{db: o.DB, store: &store{db: o.DB}, audit: o.Audit, clock: o.Clock,
-		logger: o.Logger, rp: rp, rand: o.Rand}, nil
+		logger: o.Logger, rp: rp, ids: randid.NewSource(o.Rand)}, nil
 }
 
 // algorithms are the public key algorithms offered at registration, most
@@ -175,19 +167,8 @@ func (m Meta) event(e audit.Event) audit.Event {
 // names no account of ours.
 var anonymous = audit.Actor{Type: audit.ActorPerson, ID: "anonymous"}
 
-var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
-
 // newID returns a prefixed random id with 128 bits of randomness.
-func (s *Service) newID(prefix string) (string, error) {
-	b := make([]byte, 16)
-	s.randMu.Lock()
-	_, err := io.ReadFull(s.rand, b)
-	s.randMu.Unlock()
-	if err != nil {
-		return "", fmt.Errorf("random id: %w", err)
-	}
-	return prefix + strings.ToLower(idEncoding.EncodeToString(b)), nil
-}
+func (s *Service) newID(prefix string) (string, error) { return s.ids.ID(prefix) }
 
 // account is a person as go-webauthn sees them (webauthn.User).
 type account struct {
