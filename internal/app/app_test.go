@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -42,6 +43,32 @@ func start(t testing.TB, cfg config.Config) *node {
 
 func tryStart(t testing.TB, cfg config.Config) (*node, error) {
 	t.Helper()
+	return tryStartOn(t, cfg, nil)
+}
+
+// startOwnURL starts a node whose public_url (and so token issuer) is the
+// loopback address it listens on, as host names it: what a client that
+// discovers the issuer, or a browser, must see.
+func startOwnURL(t testing.TB, cfg config.Config, host string) *node {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PublicURL = fmt.Sprintf("http://%s:%d", host, ln.Addr().(*net.TCPAddr).Port)
+	n, err := tryStartOn(t, cfg, ln)
+	if err != nil {
+		ln.Close()
+		t.Fatalf("start: %v", err)
+	}
+	n.url = cfg.PublicURL
+	return n
+}
+
+// tryStartOn starts a node listening on ln, or on a new loopback port
+// when ln is nil.
+func tryStartOn(t testing.TB, cfg config.Config, ln net.Listener) (*node, error) {
+	t.Helper()
 	logs := &testutil.SyncBuffer{}
 	keepLog(logs)
 	// As the command builds it (internal/cli): JSON, scrubbed.
@@ -53,9 +80,10 @@ func tryStart(t testing.TB, cfg config.Config) (*node, error) {
 		cancel()
 		return &node{logs: logs}, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	if ln == nil {
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.RunListeners(ctx, ln, nil) }()

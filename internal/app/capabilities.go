@@ -22,6 +22,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/mfa"
 	"github.com/cerrojo/cerrojo/internal/notify"
 	"github.com/cerrojo/cerrojo/internal/oauth"
+	"github.com/cerrojo/cerrojo/internal/openid"
 	"github.com/cerrojo/cerrojo/internal/passkeys"
 	"github.com/cerrojo/cerrojo/internal/password"
 	"github.com/cerrojo/cerrojo/internal/sessions"
@@ -46,6 +47,7 @@ type capabilities struct {
 	HabeasData  *habeasdata.Service
 	Incidents   *incidents.Service
 	Vendors     *vendors.Service
+	OpenID      *openid.Provider
 	mailer      *notify.Mailer
 	login       *login.Handlers
 }
@@ -170,6 +172,9 @@ func (a *App) openCapabilities(ctx context.Context) error {
 
 	a.Clients = clients.New(a.DB, a.Ring)
 	if err := a.openFactors(count, mailer); err != nil {
+		return err
+	}
+	if err := a.openOpenID(); err != nil {
 		return err
 	}
 	a.openHabeasData()
@@ -335,7 +340,9 @@ func (a *App) capabilityRoutes() {
 		RevocationPoll: a.Config.Sessions.RevocationPoll.D()}
 	ses.Routes(public, requireSession)
 	(&oauth.Handlers{Sessions: a.Sessions, Clients: a.Clients,
-		Verifier: a.Tokens.Verifier()}).Routes(public)
+		Verifier: a.Tokens.Verifier(), Provider: a.OpenID.Handler()}).Routes(public)
+	a.OpenID.Routes(public)
+	a.OpenID.MeRoutes(public, requireSession)
 
 	az := &authz.Handlers{Service: a.Authz, Verifier: a.Tokens.Verifier(), Sessions: a.Sessions,
 		BindingsMaxAge: a.Config.Authz.BindingsMaxAge.D(),
@@ -357,6 +364,7 @@ func (a *App) capabilityRoutes() {
 		ses.AdminRoutes(admin)
 		az.AdminRoutes(admin)
 		lg.AdminRoutes(admin)
+		a.OpenID.AdminRoutes(admin)
 	}
 }
 
@@ -385,6 +393,9 @@ func (a *App) capabilityLoops(run func(name string, fn func(context.Context) err
 			}
 			if _, err := a.Passkeys.SweepChallenges(ctx, now); err != nil {
 				a.Logger.Warn("sweep passkey challenges", "error", err.Error())
+			}
+			if err := a.OpenID.Sweep(ctx); err != nil {
+				a.Logger.Warn("sweep authorization requests", "error", err.Error())
 			}
 		}
 	})

@@ -34,18 +34,32 @@ const (
 	Confidential Type = "confidential"
 )
 
+// AppType is what kind of application a client is; it decides which
+// redirect URIs it may use (see ValidateRedirectURI).
+type AppType string
+
+// The application types (OpenID Connect Dynamic Client Registration 1.0,
+// section 2, plus user_agent for single-page apps).
+const (
+	Web       AppType = "web"        // a server-side web application
+	Native    AppType = "native"     // a mobile or desktop app (RFC 8252)
+	UserAgent AppType = "user_agent" // a single-page app in a browser
+)
+
 // Client is a registered OAuth client.
 type Client struct {
-	ID           string
-	Name         string
-	Type         Type
-	FirstParty   bool
-	RedirectURIs []string
-	GrantTypes   []string
-	Scopes       []string
-	CreatedAt    time.Time
-	DisabledAt   time.Time
-	secretMAC    []byte
+	ID                     string
+	Name                   string
+	Type                   Type
+	AppType                AppType
+	FirstParty             bool
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	GrantTypes             []string
+	Scopes                 []string
+	CreatedAt              time.Time
+	DisabledAt             time.Time
+	secretMAC              []byte
 }
 
 // Allows reports whether the client may use a grant type.
@@ -57,6 +71,9 @@ var (
 	// ErrInvalidClient is every failed client authentication (RFC 6749
 	// section 5.2, invalid_client).
 	ErrInvalidClient = errors.New("client authentication failed")
+	// ErrInvalid is client metadata that cannot be registered; the
+	// error says what is wrong.
+	ErrInvalid = errors.New("invalid client metadata")
 )
 
 // Registry stores clients.
@@ -81,29 +98,32 @@ func (r *Registry) mac(secret string) []byte {
 
 // NewClient describes a client to register.
 type NewClient struct {
-	Name         string
-	Type         Type
-	FirstParty   bool
-	RedirectURIs []string
-	GrantTypes   []string
-	Scopes       []string
+	Name                   string
+	Type                   Type
+	AppType                AppType // empty means Web
+	FirstParty             bool
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	GrantTypes             []string
+	Scopes                 []string
 }
 
 // Create registers a client and returns it with its secret (empty for a
 // public client). The secret is not kept and cannot be shown again.
 func (r *Registry) Create(ctx context.Context, in NewClient) (Client, string, error) {
 	if strings.TrimSpace(in.Name) == "" || len(in.Name) > 200 {
-		return Client{}, "", errors.New("client name must be 1 to 200 characters")
+		return Client{}, "", fmt.Errorf("%w: the name must be 1 to 200 characters", ErrInvalid)
 	}
-	if in.Type != Public && in.Type != Confidential {
-		return Client{}, "", fmt.Errorf("client type %q: must be public or confidential", in.Type)
+	if err := in.validate(); err != nil {
+		return Client{}, "", fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	idBytes := make([]byte, 12)
 	if _, err := io.ReadFull(r.rand, idBytes); err != nil {
 		return Client{}, "", err
 	}
 	c := Client{ID: "cli_" + base64.RawURLEncoding.EncodeToString(idBytes), Name: in.Name,
-		Type: in.Type, FirstParty: in.FirstParty, RedirectURIs: in.RedirectURIs,
+		Type: in.Type, AppType: in.AppType, FirstParty: in.FirstParty,
+		RedirectURIs: in.RedirectURIs, PostLogoutRedirectURIs: in.PostLogoutRedirectURIs,
 		GrantTypes: in.GrantTypes, Scopes: in.Scopes, CreatedAt: r.now().UTC()}
 
 	var secret string
@@ -116,10 +136,12 @@ func (r *Registry) Create(ctx context.Context, in NewClient) (Client, string, er
 		c.secretMAC = r.mac(secret)
 	}
 	_, err := r.db.ExecContext(ctx, r.db.Rebind(`INSERT INTO oauth_clients (id, name,
-		client_type, secret_mac, first_party, redirect_uris, grant_types, scopes, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), c.ID, c.Name, string(c.Type), c.secretMAC,
+		client_type, secret_mac, first_party, redirect_uris, grant_types, scopes, created_at,
+		post_logout_redirect_uris, application_type)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), c.ID, c.Name, string(c.Type), c.secretMAC,
 		c.FirstParty, strings.Join(c.RedirectURIs, "\n"), strings.Join(c.GrantTypes, " "),
-		strings.Join(c.Scopes, " "), c.CreatedAt)
+		strings.Join(c.Scopes, " "), c.CreatedAt, strings.Join(c.PostLogoutRedirectURIs, "\n"),
+		string(c.AppType))
 	if err != nil {
 		return Client{}, "", fmt.Errorf("create client: %w", err)
 	}
@@ -128,8 +150,7 @@ func (r *Registry) Create(ctx context.Context, in NewClient) (Client, string, er
 
 // Get loads a client.
 func (r *Registry) Get(ctx context.Context, id string) (Client, error) {
-	rows, err := r.db.QueryHot(ctx, r.db.Rebind(`SELECT id, name, client_type, secret_mac,
-		first_party, redirect_uris, grant_types, scopes, created_at, disabled_at
+	rows, err := r.db.QueryHot(ctx, r.db.Rebind(`SELECT `+clientColumns+`
 		FROM oauth_clients WHERE id = ?`), id)
 	if err != nil {
 		return Client{}, fmt.Errorf("load client: %w", err)
@@ -146,8 +167,7 @@ func (r *Registry) Get(ctx context.Context, id string) (Client, error) {
 
 // List returns every client, oldest first.
 func (r *Registry) List(ctx context.Context) ([]Client, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT id, name, client_type, secret_mac, first_party,
-		redirect_uris, grant_types, scopes, created_at, disabled_at
+	rows, err := r.db.QueryContext(ctx, `SELECT `+clientColumns+`
 		FROM oauth_clients ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list clients: %w", err)
@@ -155,19 +175,23 @@ func (r *Registry) List(ctx context.Context) ([]Client, error) {
 	return scan(rows)
 }
 
+const clientColumns = `id, name, client_type, secret_mac, first_party, redirect_uris,
+	grant_types, scopes, created_at, disabled_at, post_logout_redirect_uris, application_type`
+
 func scan(rows *sql.Rows) ([]Client, error) {
 	defer rows.Close()
 	var out []Client
 	for rows.Next() {
 		var c Client
-		var typ, uris, grants, scopes string
+		var typ, uris, grants, scopes, logoutURIs, appType string
 		var disabled sql.NullTime
 		if err := rows.Scan(&c.ID, &c.Name, &typ, &c.secretMAC, &c.FirstParty, &uris, &grants,
-			&scopes, &c.CreatedAt, &disabled); err != nil {
+			&scopes, &c.CreatedAt, &disabled, &logoutURIs, &appType); err != nil {
 			return nil, fmt.Errorf("load client: %w", err)
 		}
-		c.Type, c.DisabledAt = Type(typ), disabled.Time
-		c.RedirectURIs = strings.FieldsFunc(uris, func(r rune) bool { return r == '\n' })
+		c.Type, c.DisabledAt, c.AppType = Type(typ), disabled.Time, AppType(appType)
+		c.RedirectURIs = lines(uris)
+		c.PostLogoutRedirectURIs = lines(logoutURIs)
 		c.GrantTypes, c.Scopes = strings.Fields(grants), strings.Fields(scopes)
 		out = append(out, c)
 	}
@@ -205,4 +229,31 @@ func (r *Registry) Disable(ctx context.Context, id string) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+func lines(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == '\n' })
+}
+
+// RotateSecret gives a confidential client a new secret and returns it;
+// the old one stops working at once. The secret is shown only here.
+func (r *Registry) RotateSecret(ctx context.Context, id string) (string, error) {
+	c, err := r.Get(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if c.Type != Confidential {
+		return "", errors.New("a public client has no secret")
+	}
+	b := make([]byte, 32)
+	if _, err := io.ReadFull(r.rand, b); err != nil {
+		return "", err
+	}
+	secret := secretPrefix + base64.RawURLEncoding.EncodeToString(b)
+	_, err = r.db.ExecContext(ctx, r.db.Rebind(`UPDATE oauth_clients SET secret_mac = ?
+		WHERE id = ?`), r.mac(secret), id)
+	if err != nil {
+		return "", fmt.Errorf("rotate client secret: %w", err)
+	}
+	return secret, nil
 }

@@ -50,6 +50,17 @@ type Config struct {
 	RateLimit RateLimitConfig `yaml:"ratelimit"`
 	Vendors   VendorsConfig   `yaml:"vendors"`
 	Setup     SetupConfig     `yaml:"setup"`
+	OIDC      OIDCConfig      `yaml:"oidc"`
+}
+
+// OIDCConfig sets the OpenID Connect provider's lifetimes (docs/oidc.md).
+type OIDCConfig struct {
+	// AuthRequestTTL is how long a person has to sign in and consent.
+	AuthRequestTTL Duration `yaml:"auth_request_ttl" env:"CERROJO_OIDC_AUTH_REQUEST_TTL"`
+	// CodeTTL is how long an authorization code lives.
+	CodeTTL Duration `yaml:"code_ttl" env:"CERROJO_OIDC_CODE_TTL"`
+	// IDTokenTTL is the lifetime of ID tokens.
+	IDTokenTTL Duration `yaml:"id_token_ttl" env:"CERROJO_OIDC_ID_TOKEN_TTL"`
 }
 
 // SetupConfig bounds the first-run setup page.
@@ -455,6 +466,11 @@ func Default() Config {
 		Authz: AuthzConfig{
 			BindingsMaxAge: Duration(5 * time.Second),
 			PolicyMaxAge:   Duration(time.Minute),
+		},
+		OIDC: OIDCConfig{
+			AuthRequestTTL: Duration(30 * time.Minute),
+			CodeTTL:        Duration(time.Minute),
+			IDTokenTTL:     Duration(time.Hour),
 		},
 		Vendors: VendorsConfig{
 			RequiredApprovals: 1,

@@ -157,6 +157,10 @@ func (c Config) validateCapabilities() []error {
 		{"mfa.code_ttl", "CERROJO_MFA_CODE_TTL", c.MFA.CodeTTL, time.Minute, 10 * time.Minute, false},
 		{"sms.http.timeout", "CERROJO_SMS_HTTP_TIMEOUT", c.SMS.HTTP.Timeout, time.Second, time.Minute, false},
 		{"vendors.invitation_ttl", "CERROJO_VENDORS_INVITATION_TTL", c.Vendors.InvitationTTL, time.Hour, 30 * day, false},
+		{"oidc.auth_request_ttl", "CERROJO_OIDC_AUTH_REQUEST_TTL", c.OIDC.AuthRequestTTL, time.Minute, day, false},
+		// RFC 6749 section 4.1.2: a code lives ten minutes at most.
+		{"oidc.code_ttl", "CERROJO_OIDC_CODE_TTL", c.OIDC.CodeTTL, 10 * time.Second, 10 * time.Minute, false},
+		{"oidc.id_token_ttl", "CERROJO_OIDC_ID_TOKEN_TTL", c.OIDC.IDTokenTTL, time.Minute, day, false},
 	})...)
 	errs = append(errs, c.validateMFA()...)
 	for _, p := range List(c.Setup.AllowFrom) {

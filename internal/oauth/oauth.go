@@ -1,8 +1,9 @@
 // Package oauth serves the standard OAuth 2.0 endpoints that exist before
 // the full authorization server: the token endpoint's refresh_token grant
 // (RFC 6749 section 6), token introspection (RFC 7662) and token revocation
-// (RFC 7009). The authorization-code and client-credentials grants will be
-// added to the same token endpoint, not beside it.
+// (RFC 7009). The authorization-code and client-credentials grants are
+// served at the same token endpoint by package openid, after this package
+// has read the form and authenticated the client.
 //
 // The password grant is not offered (OWASP ASVS 5.0 section 10.4; RFC 9700
 // section 2.4). Errors follow RFC 6749 section 5.2: a JSON object with
@@ -30,6 +31,10 @@ type Handlers struct {
 	Sessions *sessions.Service
 	Clients  *clients.Registry
 	Verifier *sdk.Verifier // verifies cerrojo's own access tokens in process
+	// Provider, when set, serves the authorization_code and
+	// client_credentials grants (package openid); this endpoint reads and
+	// checks the form first, then hands it on.
+	Provider http.Handler
 }
 
 // Routes registers the endpoints.

@@ -2,8 +2,10 @@ package oauth
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/cerrojo/cerrojo/internal/sessions"
@@ -27,6 +29,26 @@ func (h *Handlers) token(w http.ResponseWriter, r *http.Request) {
 	switch form.Get("grant_type") {
 	case "refresh_token":
 		h.refreshGrant(w, r, form)
+	case "authorization_code", "client_credentials":
+		if h.Provider == nil {
+			write(w, r, fail(http.StatusBadRequest, "unsupported_grant_type",
+				"this grant type is not supported"))
+			return
+		}
+		// Client authentication failures answer here as they do for the
+		// refresh grant (401 with a Basic challenge when Basic was tried);
+		// the provider checks the client again.
+		if _, err := h.authenticateClient(r, form, ""); err != nil {
+			write(w, r, err)
+			return
+		}
+		// The body was consumed by readForm: hand the provider the same
+		// parameters, re-encoded.
+		body := form.Encode()
+		r2 := r.Clone(r.Context())
+		r2.Body = io.NopCloser(strings.NewReader(body))
+		r2.ContentLength = int64(len(body))
+		h.Provider.ServeHTTP(w, r2)
 	case "password":
 		write(w, r, fail(http.StatusBadRequest, "unsupported_grant_type",
 			"the password grant is not offered; use the authorization code flow"))

@@ -67,7 +67,7 @@ func (s *Service) Refresh(ctx context.Context, token, clientID string, m Meta) (
 		return Issued{}, err
 	}
 	ses.LastSeenAt = now
-	return s.issue(ctx, ses, "", roles, secret, next.ExpiresAt)
+	return s.issue(ctx, ses, roles, secret, next.ExpiresAt)
 }
 
 // continueFamily checks that the spent token was still good and stores its

@@ -168,7 +168,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput, m Meta) (Issued, e
 	ses := Session{ID: sesID, UserID: in.UserID, ClientID: in.ClientID,
 		Device: DeviceName(m.UserAgent), IP: m.IP, ACR: in.ACR, AMR: in.AMR,
 		AuthTime: in.AuthTime, CreatedAt: now, LastSeenAt: now, IdleTimeout: limits.Idle,
-		AbsoluteExpiresAt: now.Add(limits.Absolute)}
+		AbsoluteExpiresAt: now.Add(limits.Absolute), Scope: in.Scope}
 	rt, secret, err := s.newRefresh(ses, sesID, now)
 	if err != nil {
 		return Issued{}, err
@@ -199,7 +199,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput, m Meta) (Issued, e
 		}
 		return Issued{}, fmt.Errorf("create session: %w", err)
 	}
-	return s.issue(ctx, ses, in.Scope, roles, secret, rt.ExpiresAt)
+	return s.issue(ctx, ses, roles, secret, rt.ExpiresAt)
 }
 
 // newRefresh builds the next refresh token of a family. Its lifetime is the
@@ -271,10 +271,10 @@ func (s *Service) roles(ctx context.Context, userID string) ([]string, error) {
 	return roles, nil
 }
 
-func (s *Service) issue(ctx context.Context, ses Session, scope string, roles []string,
+func (s *Service) issue(ctx context.Context, ses Session, roles []string,
 	refresh string, refreshExp time.Time) (Issued, error) {
 	tok, exp, err := s.Minter.Mint(ctx, tokens.Claims{
-		Subject: ses.UserID, ClientID: ses.ClientID, Scopes: strings.Fields(scope),
+		Subject: ses.UserID, ClientID: ses.ClientID, Scopes: strings.Fields(ses.Scope),
 		SessionID: ses.ID, AuthTime: ses.AuthTime, ACR: ses.ACR, AMR: ses.AMR, Roles: roles,
 	})
 	if err != nil {

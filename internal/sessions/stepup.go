@@ -56,7 +56,7 @@ func (s *Service) StepUp(ctx context.Context, ses Session, amr []string, m Meta)
 	if err != nil {
 		return Issued{}, err
 	}
-	return s.issue(ctx, ses, "", roles, "", time.Time{})
+	return s.issue(ctx, ses, roles, "", time.Time{})
 }
 
 // steppedUp is the session's methods after a step-up with amr.

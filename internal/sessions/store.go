@@ -28,6 +28,9 @@ type Session struct {
 	AbsoluteExpiresAt time.Time
 	EndedAt           time.Time // zero while active
 	EndReason         string
+	// Scope is what the session's client was granted (RFC 6749 section
+	// 3.3); every access token of the session carries it.
+	Scope string
 }
 
 // ActiveAt reports whether the session may be used at now.
@@ -72,15 +75,16 @@ func NewStore(db *storage.DB) *Store { return &Store{db: db, q: db} }
 func (s *Store) Tx(tx *sql.Tx) *Store { return &Store{db: s.db, q: tx} }
 
 const sessionColumns = `id, user_id, client_id, device, ip, acr, amr, auth_time, created_at,
-	last_seen_at, idle_timeout_s, absolute_expires_at, ended_at, end_reason`
+	last_seen_at, idle_timeout_s, absolute_expires_at, ended_at, end_reason, scope`
 
 // CreateSession inserts a session.
 func (s *Store) CreateSession(ctx context.Context, ses Session) error {
 	_, err := s.q.ExecContext(ctx, s.db.Rebind(`INSERT INTO sessions (`+sessionColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '')`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', ?)`),
 		ses.ID, ses.UserID, ses.ClientID, ses.Device, ses.IP, ses.ACR,
 		strings.Join(ses.AMR, " "), ses.AuthTime.UTC(), ses.CreatedAt.UTC(),
-		ses.LastSeenAt.UTC(), int64(ses.IdleTimeout/time.Second), ses.AbsoluteExpiresAt.UTC())
+		ses.LastSeenAt.UTC(), int64(ses.IdleTimeout/time.Second), ses.AbsoluteExpiresAt.UTC(),
+		ses.Scope)
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
@@ -127,7 +131,7 @@ func scanSessions(rows *sql.Rows) ([]Session, error) {
 		var ended sql.NullTime
 		if err := rows.Scan(&ses.ID, &ses.UserID, &ses.ClientID, &ses.Device, &ses.IP, &ses.ACR,
 			&amr, &ses.AuthTime, &ses.CreatedAt, &ses.LastSeenAt, &idle,
-			&ses.AbsoluteExpiresAt, &ended, &ses.EndReason); err != nil {
+			&ses.AbsoluteExpiresAt, &ended, &ses.EndReason, &ses.Scope); err != nil {
 			return nil, fmt.Errorf("load session: %w", err)
 		}
 		ses.AMR = strings.Fields(amr)

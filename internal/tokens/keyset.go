@@ -2,6 +2,7 @@ package tokens
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
@@ -30,6 +31,7 @@ type KeySet struct {
 type SigningKey struct {
 	Key
 	signer jose.Signer
+	priv   crypto.Signer
 }
 
 // Current returns the key that signs, or nil when the set has none (a
@@ -121,7 +123,7 @@ func newSigningKey(ring *keyring.Ring, r Record) (*SigningKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signer for key %s: %w", r.ID, err)
 	}
-	return &SigningKey{Key: r.Key, signer: signer}, nil
+	return &SigningKey{Key: r.Key, signer: signer, priv: priv}, nil
 }
 
 // sign returns the compact JWS of payload.
