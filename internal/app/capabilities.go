@@ -15,6 +15,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/clients"
 	"github.com/cerrojo/cerrojo/internal/config"
 	"github.com/cerrojo/cerrojo/internal/counters"
+	"github.com/cerrojo/cerrojo/internal/dian"
 	"github.com/cerrojo/cerrojo/internal/habeasdata"
 	"github.com/cerrojo/cerrojo/internal/incidents"
 	"github.com/cerrojo/cerrojo/internal/login"
@@ -27,8 +28,10 @@ import (
 	"github.com/cerrojo/cerrojo/internal/password"
 	"github.com/cerrojo/cerrojo/internal/sessions"
 	"github.com/cerrojo/cerrojo/internal/sms"
+	"github.com/cerrojo/cerrojo/internal/social"
 	"github.com/cerrojo/cerrojo/internal/tokens"
 	"github.com/cerrojo/cerrojo/internal/vendors"
+	"github.com/cerrojo/cerrojo/internal/web"
 	policy "github.com/cerrojo/cerrojo/sdk/authz"
 )
 
@@ -47,7 +50,10 @@ type capabilities struct {
 	HabeasData  *habeasdata.Service
 	Incidents   *incidents.Service
 	Vendors     *vendors.Service
+	Social      *social.Service
+	DIAN        *dian.Service
 	OpenID      *openid.Provider
+	Web         *web.Handlers
 	mailer      *notify.Mailer
 	login       *login.Handlers
 }
@@ -174,11 +180,20 @@ func (a *App) openCapabilities(ctx context.Context) error {
 	if err := a.openFactors(count, mailer); err != nil {
 		return err
 	}
+	if err := a.openWeb(); err != nil {
+		return err
+	}
 	if err := a.openOpenID(); err != nil {
 		return err
 	}
+	if err := a.openSocial(); err != nil {
+		return err
+	}
 	a.openHabeasData()
-	return a.openVendors()
+	if err := a.openVendors(); err != nil {
+		return err
+	}
+	return a.openDIAN()
 }
 
 // openFactors starts the second-factor services: TOTP, recovery, email and
@@ -333,6 +348,7 @@ func (a *App) capabilityRoutes() {
 	a.login = lg
 	lg.Routes(public, requireSession)
 	lg.MeRoutes(public, requireSession)
+	a.socialRoutes(public, requireSession, lg)
 	acct := &accounts.Handlers{Service: a.Accounts, Sessions: a.Sessions}
 	acct.PublicRoutes(public)
 	acct.MeRoutes(public, requireSession, lg.RequireRecent)
@@ -355,6 +371,8 @@ func (a *App) capabilityRoutes() {
 	hd := &habeasdata.Handlers{Service: a.HabeasData}
 	hd.PublicRoutes(public, requireSession, lg.RequireRecent, a.Clients.RequireConfidential)
 
+	a.Web.Routes(public)
+	a.dianRoutes(public)
 	if a.Admin != nil {
 		admin := a.Admin.Router()
 		hd.AdminRoutes(admin)

@@ -194,7 +194,7 @@ func habeasDataJourney(t *testing.T, n *node, smtp *mailtest.Server) {
 	exp := api.do("GET", "/v1/me/habeas-data/export", "", luz.token).want(t, 200, "export")
 	sections, _ := exp.body["sections"].(map[string]any)
 	for _, s := range []string{"profile", "sessions", "second_factors", "passkeys", "roles",
-		"audit_records", "consents", "habeas_data_requests", "legal_holds"} {
+		"social_identities", "connected_apps", "audit_records", "consents", "habeas_data_requests", "legal_holds"} {
 		if _, ok := sections[s]; !ok {
 			t.Errorf("the export lacks %s", s)
 		}

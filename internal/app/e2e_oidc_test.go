@@ -321,10 +321,26 @@ func TestOpenIDConnectRefusals(t *testing.T) {
 		t.Errorf("implicit flow: redirected to %s", back)
 	}
 
+	// form_post is not offered (its page would need an inline script).
+	errorBack("form_post", conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier),
+		oauth2.SetAuthURLParam("response_mode", "form_post")), "invalid_request")
+
+	// An unknown client is told to the person, not redirected anywhere.
+	unknown := conf
+	unknown.ClientID = "cli_nadie"
+	resp, err := noRedirects.Get(unknown.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 || resp.Header.Get("Location") != "" {
+		t.Errorf("unknown client: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+
 	// A redirect URI one character off is never redirected to.
 	off := conf
 	off.RedirectURL = appRedirect + "s"
-	resp, err := noRedirects.Get(off.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)))
+	resp, err = noRedirects.Get(off.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,6 +403,30 @@ func TestOpenIDConnectRefusals(t *testing.T) {
 	_, err = stolen.Exchange(ctx, code(), oauth2.VerifierOption(verifier))
 	if got := oauthError(t, err); got != "invalid_grant" {
 		t.Errorf("another client's code: %s", got)
+	}
+
+	// Each ID token carries the nonce of its own request: of two requests
+	// in flight, the second's code does not satisfy a relying party that
+	// waits for the first's nonce (OpenID Connect Core 3.1.3.7 step 11).
+	first := authorize(t, n, conf.AuthCodeURL("s1", oauth2.S256ChallengeOption(verifier),
+		oidc.Nonce("nonce-first")), who, false).Get("code")
+	second := authorize(t, n, conf.AuthCodeURL("s2", oauth2.S256ChallengeOption(verifier),
+		oidc.Nonce("nonce-second")), who, false).Get("code")
+	idVerifier := provider.Verifier(&oidc.Config{ClientID: app.ID})
+	for code, want := range map[string]string{first: "nonce-first", second: "nonce-second"} {
+		tk, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := tk.Extra("id_token").(string)
+		idt, err := idVerifier.Verify(ctx, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if idt.Nonce != want {
+			t.Errorf("ID token nonce %q, want %q: a relying party comparing nonces "+
+				"would accept the wrong token", idt.Nonce, want)
+		}
 	}
 
 	// A replayed code is refused and revokes what the first exchange gave.

@@ -66,6 +66,21 @@ func (a *App) exportSources() []habeasdata.Source {
 		{Name: "roles", Load: func(ctx context.Context, id string) (any, error) {
 			return a.Authz.Roles(ctx, id)
 		}},
+		// The provider's subject is left out of the API's list of
+		// identities, but it is the titular's data: the export carries it.
+		{Name: "social_identities", Load: func(ctx context.Context, id string) (any, error) {
+			list, err := a.Social.Identities(ctx, id)
+			out := make([]map[string]any, 0, len(list))
+			for _, i := range list {
+				out = append(out, map[string]any{"id": i.ID, "provider": i.Provider,
+					"subject": i.Subject, "email": i.Email, "created_at": i.CreatedAt,
+					"last_used_at": i.LastUsedAt})
+			}
+			return out, err
+		}},
+		{Name: "connected_apps", Load: func(ctx context.Context, id string) (any, error) {
+			return a.OpenID.Grants(ctx, id)
+		}},
 		{Name: "audit_records", Load: a.auditAbout},
 	}
 }
@@ -111,7 +126,8 @@ func (a *App) auditAbout(ctx context.Context, id string) (any, error) {
 // suppressed: sessions are ended first, so their tokens go on the
 // revocation list, then the account goes, and with it (ON DELETE CASCADE)
 // its one-time tokens, second factors, passkeys, sign-in challenges,
-// sessions and role bindings. The names are Spanish: they are read in the
+// sessions (and the hosted pages' cookies for them), role bindings, social
+// identities, and the access granted to OpenID clients. The names are Spanish: they are read in the
 // answer to the titular.
 func (a *App) erasers() []habeasdata.Eraser {
 	return []habeasdata.Eraser{
@@ -130,7 +146,8 @@ func (a *App) erasers() []habeasdata.Eraser {
 			return a.Sessions.EndAllSessions(ctx, tx, id, "", "data_suppressed")
 		}},
 		{Name: "cuenta (nombre, correo, teléfono y contraseña), factores de verificación, " +
-			"llaves de acceso y roles",
+			"llaves de acceso, roles, identidades de ingreso social y accesos concedidos " +
+			"a aplicaciones",
 			Erase: func(ctx context.Context, tx *sql.Tx, id string) error {
 				_, err := tx.ExecContext(ctx, a.DB.Rebind(`DELETE FROM users WHERE id = ?`), id)
 				return err

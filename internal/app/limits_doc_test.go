@@ -13,6 +13,7 @@ import (
 	internalauthz "github.com/cerrojo/cerrojo/internal/authz"
 	"github.com/cerrojo/cerrojo/internal/calendar"
 	"github.com/cerrojo/cerrojo/internal/config"
+	"github.com/cerrojo/cerrojo/internal/dian"
 	"github.com/cerrojo/cerrojo/internal/docid"
 	"github.com/cerrojo/cerrojo/internal/httpx"
 	"github.com/cerrojo/cerrojo/internal/incidents"
@@ -22,6 +23,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/passkeys"
 	"github.com/cerrojo/cerrojo/internal/password"
 	"github.com/cerrojo/cerrojo/internal/ratelimit"
+	"github.com/cerrojo/cerrojo/internal/social"
 	"github.com/cerrojo/cerrojo/internal/vendors"
 	"github.com/cerrojo/cerrojo/sdk"
 	sdkauthorizer "github.com/cerrojo/cerrojo/sdk/authorizer"
@@ -99,6 +101,16 @@ func TestLimitsDocMatchesCode(t *testing.T) {
 		{"passkeys.MaxNameRunes", passkeys.MaxNameRunes},
 		{"passkeys.ChallengeTTL", secs(passkeys.ChallengeTTL)},
 
+		// Social login.
+		{"social.StateTTL", secs(social.StateTTL)},
+		{"social.ResultTTL", secs(social.ResultTTL)},
+		{"social.LinkTTL", secs(social.LinkTTL)},
+		{"social.MaxParamBytes", social.MaxParamBytes},
+		{"social.MaxAppleUserBytes", social.MaxAppleUserBytes},
+		{"social.MaxReturnToBytes", social.MaxReturnToBytes},
+		{"social.MaxUserInfoBytes", social.MaxUserInfoBytes},
+		{"social.MaxProviderBodyBytes", social.MaxProviderBodyBytes},
+
 		// Authorization API and policies.
 		{"authz.MaxBatch", internalauthz.MaxBatch},
 		{"authz.MaxMembers", internalauthz.MaxMembers},
@@ -135,6 +147,12 @@ func TestLimitsDocMatchesCode(t *testing.T) {
 		{"vendors.max_document_bytes", int64(d.Vendors.MaxDocumentBytes)},
 		{"vendors.DefaultMaxDocumentBytes", vendors.DefaultMaxDocumentBytes},
 		{"docid.MaxInputBytes", docid.MaxInputBytes},
+
+		// DIAN.
+		{"dian.MaxAmountDigits", dian.MaxAmountDigits},
+		{"dian.MaxQRBytes", dian.MaxQRBytes},
+		{"dian.max_response_bytes", d.DIAN.MaxResponseBytes},
+		{"dian.MaxP12Bytes", dian.MaxP12Bytes},
 
 		// Dates.
 		{"calendar.MinYear", calendar.MinYear},

@@ -76,6 +76,12 @@ var routeClasses = map[string]ratelimit.Class{
 	"POST /v1/auth/passkey/options": ratelimit.ClassLogin,
 	"POST /v1/auth/step-up":         ratelimit.ClassLogin,
 	"POST /v1/me/password":          ratelimit.ClassLogin,
+	// Social login: a start stores a state, a callback calls the provider,
+	// a result may open an account.
+	"GET /v1/auth/social/{provider}/start":     ratelimit.ClassLogin,
+	"GET /v1/auth/social/{provider}/callback":  ratelimit.ClassLogin,
+	"POST /v1/auth/social/{provider}/callback": ratelimit.ClassLogin,
+	"POST /v1/auth/social/result":              ratelimit.ClassLogin,
 
 	"POST /v1/accounts": ratelimit.ClassRegistration,
 
@@ -99,6 +105,11 @@ var routeClasses = map[string]ratelimit.Class{
 	"POST /oauth2/token":      ratelimit.ClassToken,
 	"POST /oauth2/introspect": ratelimit.ClassToken,
 	"POST /oauth2/revoke":     ratelimit.ClassToken,
+	// The hosted pages' posts verify or mint tokens, hash nothing.
+	"POST /ui/session":   ratelimit.ClassToken,
+	"POST /ui/token":     ratelimit.ClassToken,
+	"POST /ui/logout":    ratelimit.ClassToken,
+	"POST /ui/authorize": ratelimit.ClassToken,
 
 	"POST /v1/authz/check":                 ratelimit.ClassCheck,
 	"POST /v1/authz/check/batch":           ratelimit.ClassCheck,

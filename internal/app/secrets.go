@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/cerrojo/cerrojo/internal/audit"
+	"github.com/cerrojo/cerrojo/internal/dian"
 	"github.com/cerrojo/cerrojo/internal/habeasdata"
 	"github.com/cerrojo/cerrojo/internal/keyring"
 	"github.com/cerrojo/cerrojo/internal/mfa"
@@ -18,7 +19,7 @@ func SealedColumns() []keyring.Column {
 	var cols []keyring.Column
 	for _, c := range [][]keyring.Column{keyring.Columns(), audit.SealedColumns(),
 		tokens.SealedColumns(), mfa.SealedColumns(), habeasdata.SealedColumns(),
-		vendors.SealedColumns()} {
+		vendors.SealedColumns(), dian.SealedColumns()} {
 		cols = append(cols, c...)
 	}
 	return cols

@@ -49,7 +49,7 @@ func commands() map[string]command {
 		"keys": {"list or rotate access-token signing keys (list, rotate)", runKeys},
 		"users": {"import users, find them, or show, unlock, disable, enable one or end its " +
 			"sessions", runUsers},
-		"clients": {"create, list or disable OAuth clients", runClients},
+		"clients": {"create, list, show or disable OAuth clients, or rotate a secret", runClients},
 		"roles":   {"grant, revoke or list role bindings (the first super_admin)", runRoles},
 		"doctor":  {"check a deployment and say what is wrong or risky", runDoctor},
 		"backup":  {"copy the embedded database while cerrojo runs", runBackup},
@@ -58,6 +58,8 @@ func commands() map[string]command {
 			"(status, rotate)", runSecrets},
 		"compliance": {"print the report for the Registro Nacional de Bases de Datos (rnbd)",
 			runCompliance},
+		"dian": {"import the DIAN certificate or show its expiry (cert import, cert status), " +
+			"query the DIAN (get-status, numbering-range)", runDIAN},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,6 +66,7 @@ func scriptParams(dir string, setup func(*testscript.Env) error) testscript.Para
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exits":     cmdExits,
 			"validjson": cmdValidJSON,
+			"setmatch":  cmdSetMatch,
 		},
 	}
 }
@@ -122,4 +124,24 @@ func cmdValidJSON(ts *testscript.TestScript, neg bool, args []string) {
 	case err == nil && neg:
 		ts.Fatalf("%s: got valid JSON, want invalid", args[0])
 	}
+}
+
+// cmdSetMatch sets an environment variable of the script to the first
+// group of a regular expression in the last command's stdout, so a later
+// command can name what an earlier one created.
+//
+//	setmatch ID '^client_id: +(\S+)$'
+func cmdSetMatch(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: setmatch NAME REGEXP")
+	}
+	re, err := regexp.Compile("(?m)" + args[1])
+	if err != nil {
+		ts.Fatalf("setmatch: %v", err)
+	}
+	m := re.FindStringSubmatch(ts.ReadFile("stdout"))
+	if len(m) < 2 {
+		ts.Fatalf("setmatch: no match for %q in stdout", args[1])
+	}
+	ts.Setenv(args[0], m[1])
 }

@@ -183,6 +183,7 @@ func doctorDatabase(ctx context.Context, cfg config.Config,
 		return // the key tables may not exist yet
 	}
 	doctorKeys(ctx, cfg, db, add)
+	doctorDIAN(ctx, db, add)
 }
 
 func doctorKeys(ctx context.Context, cfg config.Config, db *storage.DB,

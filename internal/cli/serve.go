@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/cerrojo/cerrojo/internal/app"
 	"github.com/cerrojo/cerrojo/internal/buildinfo"
@@ -23,6 +24,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	logger := newLogger(cfg.Log, env.Stderr)
+	// Libraries that log through the default logger (zitadel/oidc's
+	// provider does, by design) write through the same scrubbed handler.
+	slog.SetDefault(logger)
 	bi := buildinfo.Get()
 	logger.Info("starting cerrojo", "version", bi.Version, "commit", bi.Commit,
 		"go_version", bi.GoVersion)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -44,7 +45,11 @@ func openNode(ctx context.Context, env Env, path string) (*app.App, error) {
 	if logCfg.Level == "debug" || logCfg.Level == "info" {
 		logCfg.Level = "warn"
 	}
-	return app.New(ctx, cfg, newLogger(logCfg, env.Stderr))
+	logger := newLogger(logCfg, env.Stderr)
+	// As in serve: libraries logging through the default logger follow
+	// the same level and handler.
+	slog.SetDefault(logger)
+	return app.New(ctx, cfg, logger)
 }
 
 func runUsersImport(ctx context.Context, env Env, args []string) error {

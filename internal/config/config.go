@@ -49,8 +49,10 @@ type Config struct {
 	SMS       SMSConfig       `yaml:"sms"`
 	RateLimit RateLimitConfig `yaml:"ratelimit"`
 	Vendors   VendorsConfig   `yaml:"vendors"`
+	Social    SocialConfig    `yaml:"social"`
 	Setup     SetupConfig     `yaml:"setup"`
 	OIDC      OIDCConfig      `yaml:"oidc"`
+	DIAN      DIANConfig      `yaml:"dian"`
 }
 
 // OIDCConfig sets the OpenID Connect provider's lifetimes (docs/oidc.md).
@@ -472,6 +474,7 @@ func Default() Config {
 			CodeTTL:        Duration(time.Minute),
 			IDTokenTTL:     Duration(time.Hour),
 		},
+		DIAN: DefaultDIAN(),
 		Vendors: VendorsConfig{
 			RequiredApprovals: 1,
 			InvitationTTL:     Duration(7 * 24 * time.Hour),

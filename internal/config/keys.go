@@ -10,7 +10,7 @@ import (
 type Key struct {
 	Path    string // YAML path, such as database.url
 	Env     string // environment variable, such as CERROJO_DATABASE_URL
-	Type    string // duration, string, bool, integer, secret or url
+	Type    string // duration, string, bool, integer, secret, url or list
 	Default string // the default as `config check` would print it
 }
 
@@ -51,6 +51,8 @@ func typeName(v reflect.Value) string {
 		return "url"
 	}
 	switch v.Kind() {
+	case reflect.Slice:
+		return "list"
 	case reflect.Bool:
 		return "bool"
 	case reflect.Int, reflect.Int64:

@@ -157,6 +157,16 @@ func (d fileDecoder) decodeMapping(node *yaml.Node, v reflect.Value, prefix stri
 			}
 			continue
 		}
+		if field.Kind() == reflect.Slice {
+			if valNode.Tag == "!!null" {
+				continue
+			}
+			if err := d.decodeList(valNode, field, path); err != nil {
+				return err
+			}
+			d.sources[path] = d.where(valNode)
+			continue
+		}
 		if valNode.Tag == "!!null" {
 			continue // "key:" with nothing after it keeps the default
 		}
@@ -173,6 +183,37 @@ func (d fileDecoder) decodeMapping(node *yaml.Node, v reflect.Value, prefix stri
 	return nil
 }
 
+// decodeList reads a YAML sequence of mappings into the slice of structs
+// v (such as social.providers); each item's keys are named path[i].key.
+// The sequence replaces the default list.
+func (d fileDecoder) decodeList(node *yaml.Node, v reflect.Value, path string) error {
+	if node.Kind != yaml.SequenceNode {
+		return fmt.Errorf("%s: %s must be a list", d.where(node), path)
+	}
+	out := reflect.MakeSlice(v.Type(), 0, len(node.Content))
+	for i, item := range node.Content {
+		elem := reflect.New(v.Type().Elem()).Elem()
+		if err := d.decodeMapping(item, elem, fmt.Sprintf("%s[%d].", path, i)); err != nil {
+			return err
+		}
+		out = reflect.Append(out, elem)
+	}
+	v.Set(out)
+	return nil
+}
+
+// setList reads a list key from its environment variable, which holds the
+// list as JSON (a YAML flow sequence), such as
+// [{"name":"google","kind":"google",...}].
+func setList(field reflect.Value, raw, path, env string) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(raw), &doc); err != nil || len(doc.Content) == 0 {
+		return errors.New("must be a JSON list of objects")
+	}
+	d := fileDecoder{path: env, sources: map[string]string{}}
+	return d.decodeList(doc.Content[0], field, path)
+}
+
 func loadEnv(getenv func(string) string, cfg *Config, sources map[string]string) error {
 	var errs []error
 	for _, k := range Keys() {
@@ -181,6 +222,16 @@ func loadEnv(getenv func(string) string, cfg *Config, sources map[string]string)
 			continue // an empty variable counts as unset
 		}
 		field := fieldByPath(reflect.ValueOf(cfg).Elem(), k.Path)
+		if field.Kind() == reflect.Slice {
+			if err := setList(field, raw, k.Path, k.Env); err != nil {
+				// The list may hold secrets: the error names the place only.
+				errs = append(errs, &KeyError{Key: k.Path, Env: k.Env, Value: redacted,
+					Source: k.Env, Reason: err.Error()})
+				continue
+			}
+			sources[k.Path] = k.Env
+			continue
+		}
 		if err := setLeaf(field, raw); err != nil {
 			errs = append(errs, &KeyError{Key: k.Path, Env: k.Env, Value: shown(field, raw),
 				Source: k.Env, Reason: err.Error()})
@@ -248,7 +299,11 @@ type KeyError struct {
 
 func (e *KeyError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "config key %s (%s) = %q", e.Key, e.Env, e.Value)
+	if e.Env != "" {
+		fmt.Fprintf(&b, "config key %s (%s) = %q", e.Key, e.Env, e.Value)
+	} else {
+		fmt.Fprintf(&b, "config key %s = %q", e.Key, e.Value)
+	}
 	if e.Source != "" && e.Source != e.Env {
 		fmt.Fprintf(&b, " in %s", e.Source)
 	}

@@ -90,6 +90,8 @@ func (c Config) Validate() error {
 	errs = append(errs, c.MasterKey.validate()...)
 	errs = append(errs, c.HTTP.validate()...)
 	errs = append(errs, c.validateCapabilities()...)
+	errs = append(errs, c.Social.validate()...)
+	errs = append(errs, c.DIAN.validate()...)
 	return errors.Join(errs...)
 }
 

@@ -42,6 +42,16 @@ func Recover(logger *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
+// PagePolicy is the Content-Security-Policy of the hosted pages under
+// /ui/: scripts, styles and everything else only from cerrojo's own origin,
+// never inline (no 'unsafe-inline', no eval), images also as data: URLs
+// (the TOTP QR code), forms only to cerrojo, and no framing (clickjacking).
+// A page that sends a form elsewhere (the consent page, whose answer
+// redirects to the client) widens form-action for itself.
+const PagePolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; " +
+	"frame-ancestors 'none'; form-action 'self'"
+
 // SecurityHeaders sets the headers that every response carries. They suit a
 // JSON API: nothing may be framed, sniffed, cached or embedded elsewhere.
 // Handlers that serve pages replace Content-Security-Policy with their own.
@@ -50,8 +60,11 @@ func SecurityHeaders(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy",
-			"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+		csp := "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+		if strings.HasPrefix(r.URL.Path, "/ui/") {
+			csp = PagePolicy // the hosted pages (package web)
+		}
+		h.Set("Content-Security-Policy", csp)
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")

@@ -192,6 +192,16 @@ func (h *Handlers) limit(r *http.Request, c ratelimit.Class, account string) err
 	return h.Limits.Check(r.Context(), c, ratelimit.Key(ratelimit.KindAccount, account))
 }
 
+// CompleteFirstFactor answers for a person who passed a first factor
+// outside this package (package social: a federated sign-in, amr "fed")
+// exactly as a right password is answered: an MFA challenge, an enrolment
+// challenge, or a session, so that MFA policy applies whatever the first
+// factor. The caller has checked the account's state.
+func (h *Handlers) CompleteFirstFactor(w http.ResponseWriter, r *http.Request, u accounts.User,
+	amr []string, authTime time.Time) error {
+	return h.afterFirstFactor(w, r, u, amr, authTime, false)
+}
+
 // afterFirstFactor decides what a person who passed a first factor gets:
 // a challenge for the second, an enrolment challenge, or a session.
 func (h *Handlers) afterFirstFactor(w http.ResponseWriter, r *http.Request, u accounts.User,

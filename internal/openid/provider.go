@@ -128,6 +128,8 @@ type Provider struct {
 
 // Endpoint paths. Token, introspection and revocation are served by
 // package oauth at the same paths, which the discovery document names.
+//
+// #nosec G101 -- URL paths, not credentials.
 const (
 	PathDiscovery = "/.well-known/openid-configuration"
 	PathAuthorize = "/oauth2/authorize"

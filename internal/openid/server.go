@@ -44,7 +44,7 @@ func (s *server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 	}
 	cfg.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
 	cfg.ResponseModesSupported = []string{string(oidc.ResponseModeQuery),
-		string(oidc.ResponseModeFormPost)}
+		string(oidc.ResponseModeFragment)}
 	cfg.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken,
 		oidc.GrantTypeClientCredentials}
 	cfg.CodeChallengeMethodsSupported = []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256}
@@ -87,6 +87,12 @@ func (s *server) Authorize(ctx context.Context, r *op.ClientRequest[oidc.AuthReq
 	if r.Data.CodeChallengeMethod != oidc.CodeChallengeMethodS256 {
 		return nil, oidc.ErrInvalidRequest().WithDescription(
 			"code_challenge_method must be S256")
+	}
+	// The library's form_post page submits itself with an inline script,
+	// which cerrojo's Content-Security-Policy forbids.
+	if r.Data.ResponseMode == oidc.ResponseModeFormPost {
+		return nil, oidc.ErrInvalidRequest().WithDescription(
+			"response_mode form_post is not offered; use query")
 	}
 	if !slices.Contains(r.Data.Scopes, oidc.ScopeOpenID) {
 		return nil, oidc.ErrInvalidScope().WithDescription("the openid scope is required")

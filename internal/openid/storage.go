@@ -3,7 +3,6 @@ package openid
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -39,7 +38,10 @@ func (s opStorage) CreateAuthRequest(ctx context.Context, r *oidc.AuthRequest,
 		ResponseMode:        string(r.ResponseMode), Prompt: r.Prompt, LoginHint: r.LoginHint,
 		CreatedAt: now, ExpiresAt: now.Add(s.p.cfg.AuthRequestTTL)}
 	if r.MaxAge != nil {
-		d := time.Duration(*r.MaxAge) * time.Second
+		// max_age beyond a year means "any sign-in" in practice; the clamp
+		// keeps the conversion in range.
+		secs := min(*r.MaxAge, uint(365*24*3600))
+		d := time.Duration(secs) * time.Second // #nosec G115 -- clamped above
 		a.MaxAge = &d
 	}
 	for _, t := range r.UILocales {
@@ -185,19 +187,19 @@ func (s opStorage) KeySet(context.Context) ([]op.Key, error) {
 	return out, nil
 }
 
-// GetClientByClientID loads an enabled client registered for the
-// authorization code or client credentials grant. Unknown and disabled
-// clients are plain errors, which the library answers as invalid_client.
+// GetClientByClientID loads an enabled client. Unknown and disabled
+// clients are invalid_request: a 400 shown to the person, since their
+// redirect URIs cannot be trusted.
 func (s opStorage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
 	c, err := s.p.opts.Clients.Get(ctx, id)
-	if errors.Is(err, clients.ErrNotFound) {
-		return nil, fmt.Errorf("client %q is not registered", id)
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, clients.ErrNotFound) {
 		return nil, oidc.ErrServerError().WithParent(err)
 	}
-	if !c.DisabledAt.IsZero() {
-		return nil, fmt.Errorf("client %q is disabled", id)
+	if err != nil || !c.DisabledAt.IsZero() {
+		// RFC 6749 section 4.1.2.1: with an unknown client the redirect
+		// URI cannot be trusted, so this is shown, never redirected.
+		return nil, oidc.ErrInvalidRequest().WithDescription(
+			"client_id names no registered, enabled client")
 	}
 	return s.p.client(c), nil
 }
