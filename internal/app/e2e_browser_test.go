@@ -3,17 +3,13 @@ package app
 import (
 	"context"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,9 +22,7 @@ import (
 	"github.com/cerrojo/cerrojo/internal/clients"
 	"github.com/cerrojo/cerrojo/internal/config"
 	"github.com/cerrojo/cerrojo/internal/mail/mailtest"
-	"github.com/cerrojo/cerrojo/internal/scrub"
 	"github.com/cerrojo/cerrojo/internal/social/socialtest"
-	"github.com/cerrojo/cerrojo/internal/testutil"
 )
 
 // The browser tests drive the hosted pages (docs/hosted-pages.md) in a
@@ -66,44 +60,14 @@ func chromiumPath(t *testing.T) string {
 // http://localhost:<port> on the port it listens on.
 func browserNode(t *testing.T, edit func(*config.Config)) (*node, *mailtest.Server) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
 	cfg := embeddedConfig(t)
-	cfg.PublicURL = "http://localhost:" + strconv.Itoa(port)
 	cfg.Accounts.FailureDelay = 0
 	smtp := mailtest.Start(t)
 	withSMTP(&cfg, smtp)
 	if edit != nil {
 		edit(&cfg)
 	}
-
-	logs := &testutil.SyncBuffer{}
-	keepLog(logs)
-	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{
-		ReplaceAttr: scrub.ReplaceAttr}))
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := New(ctx, cfg, logger)
-	if err != nil {
-		cancel()
-		ln.Close()
-		t.Fatalf("start: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.RunListeners(ctx, ln, nil) }()
-	var once sync.Once
-	stop := func() error {
-		once.Do(func() {
-			cancel()
-			<-done
-			a.Close()
-		})
-		return nil
-	}
-	t.Cleanup(func() { stop() })
-	return &node{app: a, url: cfg.PublicURL, logs: logs, stop: stop}, smtp
+	return startOwnURL(t, cfg, "localhost"), smtp
 }
 
 // chrome is one headless Chromium with a fresh profile.
@@ -200,6 +164,24 @@ func (b *chrome) shot(name string) {
 func (b *chrome) open(path string) {
 	b.t.Helper()
 	b.do("open "+path, chromedp.Navigate(b.n.url+path), chromedp.WaitReady(chromedp.CSS("body")))
+}
+
+// linkIn finds the link that contains marker in an email's text, checks
+// it points at the node, and returns its path and query.
+func linkIn(t *testing.T, n *node, text, marker string) string {
+	t.Helper()
+	for _, f := range strings.Fields(text) {
+		if !strings.Contains(f, marker) {
+			continue
+		}
+		u, err := url.Parse(f)
+		if err != nil || !strings.HasPrefix(f, n.url+"/") {
+			t.Fatalf("link %q does not point at the node %s", f, n.url)
+		}
+		return u.RequestURI()
+	}
+	t.Fatalf("no link with %q in the email:\n%s", marker, text)
+	return ""
 }
 
 // signInWithPassword fills the sign-in form.
@@ -349,18 +331,7 @@ func TestBrowserPasswordReset(t *testing.T) {
 		chromedp.Click(chromedp.ID("request-submit")),
 		chromedp.WaitVisible(chromedp.CSS(`#status:not(:empty)`)))
 	msg := smtp.WaitFor(t, email, "Restablezca su contraseña", 10*time.Second)
-	link := ""
-	for _, f := range strings.Fields(msg.Text) {
-		if strings.Contains(f, "token=") {
-			link = f
-			break
-		}
-	}
-	u, err := url.Parse(link)
-	if err != nil || !strings.HasPrefix(link, n.url+"/") {
-		t.Fatalf("reset link %q does not point at the node %s", link, n.url)
-	}
-	b.open(u.RequestURI())
+	b.open(linkIn(t, n, msg.Text, "/reset-password?token="))
 	b.do("new password form", chromedp.WaitVisible(chromedp.ID("step-new")))
 	if loc := b.location(); strings.Contains(loc, "token=") {
 		t.Errorf("the token stayed in the address bar: %s", loc)
@@ -543,20 +514,9 @@ func TestBrowserEmailChangeLink(t *testing.T) {
 	api.do("POST", "/v1/me/email", `{"email":"`+newEmail+`"}`, p.token).want(t, 202,
 		"the change request")
 	msg := smtp.WaitFor(t, newEmail, "Confirme su correo", 10*time.Second)
-	link := ""
-	for _, f := range strings.Fields(msg.Text) {
-		if strings.Contains(f, "/confirm-email?token=") {
-			link = f
-			break
-		}
-	}
-	u, err := url.Parse(link)
-	if err != nil || !strings.HasPrefix(link, n.url+"/") {
-		t.Fatalf("email-change link %q does not point at the node %s", link, n.url)
-	}
 
 	b := newChrome(t, n)
-	b.open(u.RequestURI())
+	b.open(linkIn(t, n, msg.Text, "/confirm-email?token="))
 	b.do("confirmed", chromedp.WaitVisible(chromedp.ID("step-done")))
 	if got := b.text("status"); got != "Su cuenta ya usa el correo nuevo." {
 		t.Errorf("status %q, error %q", got, b.text("error"))

@@ -3,12 +3,14 @@ package app
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/cerrojo/cerrojo/internal/scrub"
 	"github.com/cerrojo/cerrojo/internal/testutil"
 )
 
@@ -109,6 +111,12 @@ func scanLogs() []string {
 }
 
 func TestMain(m *testing.M) {
+	// The OpenID library logs through slog's default logger, as the
+	// command makes it the node's (internal/cli); here it is scanned too.
+	process := &testutil.SyncBuffer{}
+	keepLog(process)
+	slog.SetDefault(slog.New(slog.NewJSONHandler(process,
+		&slog.HandlerOptions{ReplaceAttr: scrub.ReplaceAttr})))
 	code := m.Run()
 	if found := scanLogs(); len(found) > 0 {
 		fmt.Fprintln(os.Stderr, "FAIL: secrets in the logs of this package's test run:")

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -205,24 +206,18 @@ func runClientsDisable(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintln(env.Stderr, "Stops the client from authenticating; it cannot be undone.")
 		fs.PrintDefaults()
 	}
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usageError{"name one client id"}
-	}
-	a, err := openNode(ctx, env, *configPath)
+	a, id, err := openForClient(ctx, env, fs, *configPath, args)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	if err := a.Clients.Disable(ctx, fs.Arg(0)); err != nil {
+	if err := a.Clients.Disable(ctx, id); err != nil {
 		return err
 	}
-	if err := auditClient(ctx, a, "oauth.client_disabled", fs.Arg(0)); err != nil {
+	if err := auditClient(ctx, a, "oauth.client_disabled", id); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "disabled %s\n", fs.Arg(0))
+	fmt.Fprintf(env.Stdout, "disabled %s\n", id)
 	return nil
 }
 
@@ -235,18 +230,12 @@ func runClientsShow(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintln(env.Stderr, "Prints a client's registration; never its secret.")
 		fs.PrintDefaults()
 	}
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usageError{"name one client id"}
-	}
-	a, err := openNode(ctx, env, *configPath)
+	a, id, err := openForClient(ctx, env, fs, *configPath, args)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	c, err := loadClient(ctx, a, fs.Arg(0))
+	c, err := loadClient(ctx, a, id)
 	if err != nil {
 		return err
 	}
@@ -295,18 +284,12 @@ func runClientsRotateSecret(ctx context.Context, env Env, args []string) error {
 			"the old one stops working at once.")
 		fs.PrintDefaults()
 	}
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usageError{"name one client id"}
-	}
-	a, err := openNode(ctx, env, *configPath)
+	a, id, err := openForClient(ctx, env, fs, *configPath, args)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	c, err := loadClient(ctx, a, fs.Arg(0))
+	c, err := loadClient(ctx, a, id)
 	if err != nil {
 		return err
 	}
@@ -328,4 +311,21 @@ func runClientsRotateSecret(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintln(env.Stdout, secretWarning)
 	fmt.Fprintln(env.Stdout, "The old secret stopped working: deploy the new one now.")
 	return nil
+}
+
+// openForClient parses the flags of a command that takes one client id,
+// and opens the node.
+func openForClient(ctx context.Context, env Env, fs *flag.FlagSet, configPath string,
+	args []string) (*app.App, string, error) {
+	if err := parse(fs, args); err != nil {
+		return nil, "", err
+	}
+	if fs.NArg() != 1 {
+		return nil, "", usageError{"name one client id"}
+	}
+	a, err := openNode(ctx, env, configPath)
+	if err != nil {
+		return nil, "", err
+	}
+	return a, fs.Arg(0), nil
 }

@@ -122,7 +122,7 @@ func (h *Handlers) Routes(r *httpx.Router) {
 	r.HandleFunc("GET /ui/login", h.page("login", "login.js"))
 	r.HandleFunc("GET /ui/signup", h.page("signup", "signup.js"))
 	r.HandleFunc("GET /ui/verify-email", h.page("verify-email", "verify.js"))
-	r.HandleFunc("GET /ui/confirm-email", h.page("verify-email", "confirm.js"))
+	r.HandleFunc("GET /ui/confirm-email", h.page("verify-email", "verify.js"))
 	r.HandleFunc("GET /ui/reset", h.page("reset", "reset.js"))
 	r.HandleFunc("GET /ui/signed-out", h.page("signed-out"))
 	r.HandleFunc("GET /ui/account", h.account)
