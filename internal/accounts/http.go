@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/cerrojo/cerrojo/internal/audit"
 	"github.com/cerrojo/cerrojo/internal/httpx"
 	"github.com/cerrojo/cerrojo/sdk"
 )
@@ -262,23 +263,19 @@ func (h *Handlers) getUser(w http.ResponseWriter, r *http.Request) error {
 	return httpx.WriteJSON(w, http.StatusOK, u.JSON())
 }
 
-// The admin listener has no per-person authentication yet; its actions are
-// audited with the system actor "admin" until admin tokens exist.
-const adminActor = ""
-
 func (h *Handlers) unlock(w http.ResponseWriter, r *http.Request) error {
 	return h.stateChange(w, r,
-		h.Service.Unlock(r.Context(), adminActor, r.PathValue("id"), MetaOf(r)))
+		h.Service.Unlock(r.Context(), audit.OperatorID(r.Context()), r.PathValue("id"), MetaOf(r)))
 }
 
 func (h *Handlers) disable(w http.ResponseWriter, r *http.Request) error {
-	return h.stateChange(w, r, h.Service.Disable(r.Context(), adminActor, r.PathValue("id"),
-		h.Sessions, MetaOf(r)))
+	return h.stateChange(w, r, h.Service.Disable(r.Context(), audit.OperatorID(r.Context()),
+		r.PathValue("id"), h.Sessions, MetaOf(r)))
 }
 
 func (h *Handlers) enable(w http.ResponseWriter, r *http.Request) error {
 	return h.stateChange(w, r,
-		h.Service.Enable(r.Context(), adminActor, r.PathValue("id"), MetaOf(r)))
+		h.Service.Enable(r.Context(), audit.OperatorID(r.Context()), r.PathValue("id"), MetaOf(r)))
 }
 
 func (h *Handlers) stateChange(w http.ResponseWriter, r *http.Request, err error) error {

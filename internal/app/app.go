@@ -126,10 +126,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App, e
 	}
 	if cfg.Admin.ListenAddr != "" {
 		// The admin listener serves operators on a private network: it is
-		// not rate limited.
+		// not rate limited, and every /v1/admin/ route needs an operator's
+		// sign-in (requireOperator).
 		a.Admin, err = server.New(server.Options{Name: "admin", HTTP: cfg.HTTP, Logger: logger,
 			Registry: reg, Metrics: metrics, Checks: a.readinessChecks(), Proxies: proxies,
-			CORSOrigins: config.List(cfg.HTTP.CORSOrigins)})
+			CORSOrigins: config.List(cfg.HTTP.CORSOrigins), Guard: a.requireOperator})
 		if err != nil {
 			return nil, fmt.Errorf("http.tls_cert_file: %w", err)
 		}

@@ -22,6 +22,8 @@ import (
 type apiClient struct {
 	t    *testing.T
 	base string
+	// bearer is sent when a call names none (the admin listener's operator).
+	bearer string
 }
 
 type reply struct {
@@ -39,6 +41,9 @@ func (c apiClient) do(method, path, body, bearer string, hdr ...string) reply {
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer == "" {
+		bearer = c.bearer
 	}
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)

@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cerrojo/cerrojo/internal/accounts"
 	"github.com/cerrojo/cerrojo/internal/audit"
+	"github.com/cerrojo/cerrojo/internal/authz"
 	"github.com/cerrojo/cerrojo/internal/clients"
 	"github.com/cerrojo/cerrojo/internal/config"
 	"github.com/cerrojo/cerrojo/internal/keyring"
@@ -89,9 +92,7 @@ func tokenRoles(t *testing.T, r reply) []string {
 
 func authzJourney(t *testing.T, n *node) {
 	api := apiClient{t: t, base: n.url}
-	adminSrv := httptest.NewServer(n.app.Admin.Handler())
-	t.Cleanup(adminSrv.Close)
-	admin := apiClient{t: t, base: adminSrv.URL}
+	admin := adminAPI(t, n, "admin")
 	ctx := context.Background()
 
 	owner := signUp(t, api, "duena@tienda.co", "vendor")
@@ -282,10 +283,17 @@ func authzJourney(t *testing.T, n *node) {
 	api.do("DELETE", "/v1/authz/users/"+staff.id+"/bindings/vendor_staff?vendor=ven_a", "",
 		owner.token).want(t, 404, "revoke again")
 
-	// 10. The last super admin cannot be removed.
+	// 10. Only a super admin manages the operator roles on the admin API,
+	// and the last super admin cannot be removed.
 	admin.do("POST", "/v1/admin/users/"+owner.id+"/bindings", `{"role":"super_admin"}`, "").
-		want(t, 201, "operator makes a super admin")
-	admin.do("DELETE", "/v1/admin/users/"+owner.id+"/bindings/super_admin", "", "").
+		want(t, 403, "an admin makes a super admin")
+	root := adminAPI(t, n, "super_admin")
+	rootID, _ := claimsOf(t, root.bearer)["sub"].(string)
+	root.do("POST", "/v1/admin/users/"+owner.id+"/bindings", `{"role":"super_admin"}`, "").
+		want(t, 201, "a super admin makes a super admin")
+	root.do("DELETE", "/v1/admin/users/"+owner.id+"/bindings/super_admin", "", "").
+		want(t, 204, "revoke a super admin while another remains")
+	root.do("DELETE", "/v1/admin/users/"+rootID+"/bindings/super_admin", "", "").
 		want(t, 409, "revoke the last super admin")
 
 	// 11. A token of an ended session names no one.
@@ -313,7 +321,10 @@ func authzJourney(t *testing.T, n *node) {
 	if denied != 9 {
 		t.Errorf("%d denied checks in the audit log, want 9", denied)
 	}
-	for action, want := range map[string]int{"role.grant": 4, "role.revoke": 1} {
+	// Grants: the owner (twice), the staff member, the owner's super_admin,
+	// and the two operators' own roles; revocations: the staff member and
+	// the owner's super_admin.
+	for action, want := range map[string]int{"role.grant": 6, "role.revoke": 2} {
 		page, err := n.app.Audit.Search(ctx, audit.Query{Action: action, Limit: 100})
 		if err != nil || len(page.Records) != want {
 			t.Errorf("%s: %d records, want %d (%v)", action, len(page.Records), want, err)
@@ -336,9 +347,7 @@ func TestSDKAuthorizerAgainstNode(t *testing.T) {
 	withSMTP(&cfg, mailtest.Start(t))
 	n := start(t, cfg)
 	api := apiClient{t: t, base: n.url}
-	adminSrv := httptest.NewServer(n.app.Admin.Handler())
-	t.Cleanup(adminSrv.Close)
-	admin := apiClient{t: t, base: adminSrv.URL}
+	admin := adminAPI(t, n, "admin")
 	ctx := context.Background()
 
 	staff := signUp(t, api, "staff.sdk@tienda.co", "vendor")
@@ -419,3 +428,50 @@ func TestSDKAuthorizerAgainstNode(t *testing.T) {
 		}
 	}
 }
+
+// adminAPI serves the node's admin listener in-process and returns a
+// client that calls it as an operator: a person holding role (admin, or
+// super_admin to manage those two roles), signed in on the public
+// listener. Operators' own tests are in e2e_admin_test.go.
+func adminAPI(t *testing.T, n *node, role string) apiClient {
+	t.Helper()
+	srv := httptest.NewServer(n.app.Admin.Handler())
+	t.Cleanup(srv.Close)
+	return apiClient{t: t, base: srv.URL, bearer: operatorToken(t, n, role)}
+}
+
+// operatorToken signs up a person, grants them role, and returns the
+// access token of a sign-in made after the grant; when the MFA policy
+// requires a factor of the role, the sign-in enrols an authenticator app.
+func operatorToken(t *testing.T, n *node, role string) string {
+	t.Helper()
+	api := apiClient{t: t, base: n.url}
+	email := "operador." + strings.ReplaceAll(role, "_", "") + "." +
+		strconv.Itoa(int(operatorSeq.Add(1))) + "@ejemplo.co"
+	p := signUp(t, api, email, "customer")
+	grantRole(t, n, p.id, role)
+	r := signIn(t, api, email)
+	if r.body["mfa_enrollment_required"] == true {
+		mt := r.str("mfa_token")
+		e := api.do("POST", "/v1/auth/mfa/enroll/totp", `{"mfa_token":"`+mt+`"}`, "").
+			want(t, 200, "operator enrols")
+		r = api.do("POST", "/v1/auth/mfa/enroll/totp/activate", `{"mfa_token":"`+mt+
+			`","factor_id":"`+e.str("factor_id")+`","code":"`+
+			codeAt(t, e.str("secret"), time.Now())+`"}`, "").want(t, 200, "operator activates")
+	}
+	if r.str("access_token") == "" {
+		t.Fatalf("operator sign-in gave no token: %s", r.raw)
+	}
+	return r.str("access_token")
+}
+
+// grantRole binds role to a person directly, as the CLI would.
+func grantRole(t *testing.T, n *node, userID, role string) {
+	t.Helper()
+	if _, _, err := n.app.Authz.Grant(context.Background(), authz.Actor{System: "test"},
+		authz.GrantInput{UserID: userID, Role: role}, authz.Meta{}); err != nil {
+		t.Fatalf("grant %s: %v", role, err)
+	}
+}
+
+var operatorSeq atomic.Int64

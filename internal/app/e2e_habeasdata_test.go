@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -30,9 +29,7 @@ func TestHabeasDataJourney(t *testing.T) {
 func habeasDataJourney(t *testing.T, n *node, smtp *mailtest.Server) {
 	ctx := context.Background()
 	api := apiClient{t: t, base: n.url}
-	adminSrv := httptest.NewServer(n.app.Admin.Handler())
-	t.Cleanup(adminSrv.Close)
-	admin := apiClient{t: t, base: adminSrv.URL}
+	admin := adminAPI(t, n, "admin")
 
 	svc, secret, err := n.app.Clients.Create(ctx, clients.NewClient{Name: "crm-service",
 		Type: clients.Confidential})
@@ -194,7 +191,8 @@ func habeasDataJourney(t *testing.T, n *node, smtp *mailtest.Server) {
 	exp := api.do("GET", "/v1/me/habeas-data/export", "", luz.token).want(t, 200, "export")
 	sections, _ := exp.body["sections"].(map[string]any)
 	for _, s := range []string{"profile", "sessions", "second_factors", "passkeys", "roles",
-		"social_identities", "connected_apps", "audit_records", "consents", "habeas_data_requests", "legal_holds"} {
+		"social_identities", "connected_apps", "audit_records", "consents",
+		"habeas_data_requests", "legal_holds"} {
 		if _, ok := sections[s]; !ok {
 			t.Errorf("the export lacks %s", s)
 		}

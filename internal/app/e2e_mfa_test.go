@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"image/png"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -251,9 +250,7 @@ func TestStepUp(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
 		n, _ := mfaNode(t, dialect, nil)
 		api := apiClient{t: t, base: n.url}
-		adminSrv := httptest.NewServer(n.app.Admin.Handler())
-		t.Cleanup(adminSrv.Close)
-		admin := apiClient{t: t, base: adminSrv.URL}
+		admin := adminAPI(t, n, "admin")
 
 		// A person without a factor steps up with the password.
 		plain := signUp(t, api, "sin.factor@ejemplo.co", "customer")
@@ -355,9 +352,7 @@ func TestRequiredFactorRestrictsSession(t *testing.T) {
 			c.MFA.RequiredRoles = "admin,super_admin"
 		})
 		api := apiClient{t: t, base: n.url}
-		adminSrv := httptest.NewServer(n.app.Admin.Handler())
-		t.Cleanup(adminSrv.Close)
-		admin := apiClient{t: t, base: adminSrv.URL}
+		admin := adminAPI(t, n, "super_admin")
 
 		const email = "operadora@ejemplo.co"
 		p := signUp(t, api, email, "customer")
@@ -552,17 +547,13 @@ func TestMFAAdoptionMetrics(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dialect string) {
 		n, _ := mfaNode(t, dialect, nil)
 		api := apiClient{t: t, base: n.url}
-		adminSrv := httptest.NewServer(n.app.Admin.Handler())
-		t.Cleanup(adminSrv.Close)
-		admin := apiClient{t: t, base: adminSrv.URL}
 
 		a := signUp(t, api, "uno@ejemplo.co", "customer")
 		signUp(t, api, "dos@ejemplo.co", "customer")
 		boss := signUp(t, api, "jefa@ejemplo.co", "vendor")
 		enrollTOTP(t, api, a.token, time.Now())
 		enrollTOTP(t, api, boss.token, time.Now())
-		admin.do("POST", "/v1/admin/users/"+boss.id+"/bindings", `{"role":"admin"}`, "").
-			want(t, 201, "make admin")
+		grantRole(t, n, boss.id, "admin")
 
 		body := api.do("GET", "/metrics", "", "").want(t, 200, "metrics").raw
 		for _, line := range []string{
@@ -715,9 +706,7 @@ func TestCodeFactors(t *testing.T) {
 func TestSuperAdminAlwaysNeedsAFactor(t *testing.T) {
 	n, _ := mfaNode(t, "sqlite", nil)
 	api := apiClient{t: t, base: n.url}
-	adminSrv := httptest.NewServer(n.app.Admin.Handler())
-	t.Cleanup(adminSrv.Close)
-	admin := apiClient{t: t, base: adminSrv.URL}
+	admin := adminAPI(t, n, "super_admin")
 	p := signUp(t, api, "raiz@ejemplo.co", "customer")
 	admin.do("POST", "/v1/admin/users/"+p.id+"/bindings", `{"role":"super_admin"}`, "").
 		want(t, 201, "make super admin")

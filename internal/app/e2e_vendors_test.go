@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -38,9 +37,7 @@ func TestVendorOnboardingJourney(t *testing.T) {
 		})
 		ctx := context.Background()
 		api := apiClient{t: t, base: n.url}
-		adminSrv := httptest.NewServer(n.app.Admin.Handler())
-		t.Cleanup(adminSrv.Close)
-		admin := apiClient{t: t, base: adminSrv.URL}
+		admin := adminAPI(t, n, "admin")
 		svc, secret, err := n.app.Clients.Create(ctx, clients.NewClient{Name: "catalog",
 			Type: clients.Confidential})
 		if err != nil {

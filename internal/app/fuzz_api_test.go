@@ -1,12 +1,14 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/cerrojo/cerrojo/internal/authz"
 	"github.com/cerrojo/cerrojo/internal/httpx"
 )
 
@@ -26,7 +28,7 @@ func FuzzPublicAPI(f *testing.F) {
 	f.Add(uint8(0), `[`)
 
 	handler := n.app.Server.Handler()
-	token := fuzzToken(f, n)
+	token := fuzzToken(f, n, "")
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
 		route := routes[int(which)%len(routes)]
 		method, path, _ := strings.Cut(route, " ")
@@ -45,7 +47,8 @@ func FuzzPublicAPI(f *testing.F) {
 
 // FuzzAdminAPI does for the admin listener what FuzzPublicAPI does for the
 // public one: operators' tools parse untrusted input too (a pasted body, a
-// script's mistake), and none of it may make the node fail.
+// script's mistake), and none of it may make the node fail. Requests carry
+// an operator's token, so they get past requireOperator to the handlers.
 func FuzzAdminAPI(f *testing.F) {
 	n := start(f, embeddedConfig(f))
 	routes := mutatingRoutes(n.app.Admin.Router())
@@ -58,6 +61,7 @@ func FuzzAdminAPI(f *testing.F) {
 	f.Add(uint8(0), `[`)
 
 	handler := n.app.Admin.Handler()
+	token := fuzzToken(f, n, "admin")
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
 		route := routes[int(which)%len(routes)]
 		method, path, _ := strings.Cut(route, " ")
@@ -65,10 +69,15 @@ func FuzzAdminAPI(f *testing.F) {
 			"{kid}", "k1").Replace(path)
 		r := httptest.NewRequest(method, path, strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Authorization", "Bearer "+token)
 		w := httptest.NewRecorder()
 		handler.ServeHTTP(w, r)
 		if w.Code >= 500 || w.Code < 200 {
 			t.Fatalf("%s with %q: %d %s", route, body, w.Code, w.Body.String())
+		}
+		if b := w.Body.String(); strings.Contains(b, `"invalid_token"`) ||
+			strings.Contains(b, CodeNotOperator) {
+			t.Fatalf("%s refused the operator, so the handler was not fuzzed: %s", route, b)
 		}
 	})
 }
@@ -87,8 +96,9 @@ func mutatingRoutes(rt *httpx.Router) []string {
 	return routes
 }
 
-// fuzzToken signs a person up and in on n and returns the access token.
-func fuzzToken(f *testing.F, n *node) string {
+// fuzzToken signs a person up on n, grants them role (none when empty),
+// signs them in and returns the access token.
+func fuzzToken(f *testing.F, n *node, role string) string {
 	f.Helper()
 	h := n.app.Server.Handler()
 	do := func(path, body string) *httptest.ResponseRecorder {
@@ -98,11 +108,23 @@ func fuzzToken(f *testing.F, n *node) string {
 		h.ServeHTTP(w, r)
 		return w
 	}
-	if w := do("/v1/accounts", `{"email":"fuzz@ejemplo.co","password":"`+journeyPassword+
-		`","name":"Fuzz","kind":"vendor"}`); w.Code != http.StatusAccepted {
+	email := "fuzz" + role + "@ejemplo.co"
+	w := do("/v1/accounts", `{"email":"`+email+`","password":"`+journeyPassword+
+		`","name":"Fuzz","kind":"vendor"}`)
+	if w.Code != http.StatusAccepted {
 		f.Fatalf("register: %d %s", w.Code, w.Body)
 	}
-	w := do("/v1/auth/login", `{"email":"fuzz@ejemplo.co","password":"`+journeyPassword+`"}`)
+	if role != "" {
+		u, err := n.app.Accounts.Store.UserByEmail(context.Background(), email)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if _, _, err := n.app.Authz.Grant(context.Background(), authz.Actor{System: "test"},
+			authz.GrantInput{UserID: u.ID, Role: role}, authz.Meta{}); err != nil {
+			f.Fatal(err)
+		}
+	}
+	w = do("/v1/auth/login", `{"email":"`+email+`","password":"`+journeyPassword+`"}`)
 	_, rest, _ := strings.Cut(w.Body.String(), `"access_token":"`)
 	token, _, _ := strings.Cut(rest, `"`)
 	if token == "" {

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -200,5 +201,18 @@ func TestVerifierKeyOfHandlesEveryKey(t *testing.T) {
 		if _, err := env.log.loadSigner(t.Context()); err != nil {
 			t.Fatalf("key %d: %v", i, err)
 		}
+	}
+}
+
+func TestOperator(t *testing.T) {
+	fallback := Actor{Type: ActorSystem, ID: "admin"}
+	ctx := context.Background()
+	if got := Operator(ctx, fallback); got != fallback || OperatorID(ctx) != "" {
+		t.Fatalf("without an operator: %+v", got)
+	}
+	ctx = WithOperator(ctx, "u_1")
+	if got := Operator(ctx, fallback); got != (Actor{Type: ActorPerson, ID: "u_1"}) ||
+		OperatorID(ctx) != "u_1" {
+		t.Fatalf("with an operator: %+v", got)
 	}
 }

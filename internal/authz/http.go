@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cerrojo/cerrojo/internal/audit"
 	"github.com/cerrojo/cerrojo/internal/clients"
 	"github.com/cerrojo/cerrojo/internal/httpx"
 	"github.com/cerrojo/cerrojo/internal/sessions"
@@ -648,11 +649,19 @@ func (h *Handlers) adminPermissions(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (h *Handlers) adminGrant(w http.ResponseWriter, r *http.Request) error {
-	return h.grant(w, r, systemActor)
+	return h.grant(w, r, operatorActor(r))
 }
 
 func (h *Handlers) adminRevoke(w http.ResponseWriter, r *http.Request) error {
-	return h.revoke(w, r, systemActor)
+	return h.revoke(w, r, operatorActor(r))
+}
+
+// operatorActor is the admin listener's system channel, naming the
+// operator it authenticated.
+func operatorActor(r *http.Request) Actor {
+	a := systemActor
+	a.Operator = audit.OperatorID(r.Context())
+	return a
 }
 
 func (h *Handlers) adminMembers(w http.ResponseWriter, r *http.Request) error {

@@ -294,14 +294,44 @@ func (s *Service) Permissions(ctx context.Context, userID string) ([]policy.Enti
 // the system (the admin listener and the command line, which only an
 // operator can reach) is not.
 type Actor struct {
-	Person  string // the acting person's account id; empty for the system
-	System  string // names the system channel, such as "admin_api" or "cli"
-	Context policy.Context
+	Person string // the acting person's account id; empty for the system
+	System string // names the system channel, such as "admin_api" or "cli"
+	// Operator is the person who used the system channel (the admin API's
+	// authenticated operator): recorded as the actor, not held to the
+	// role_binding rules.
+	Operator string
+	Context  policy.Context
+}
+
+// operatorRoles are the roles that only a super admin may grant or revoke
+// through the system channel: otherwise an admin on the admin API could
+// make themselves super admin.
+var operatorRoles = []string{"admin", "super_admin"}
+
+// operatorMayManage lets the system channel manage any role, except that an
+// authenticated operator (the admin API's) needs super_admin to manage the
+// operator roles, as the default policy asks of people.
+func (s *Service) operatorMayManage(ctx context.Context, by Actor, role string) error {
+	if by.Operator == "" || !slices.Contains(operatorRoles, role) {
+		return nil
+	}
+	held, err := s.Roles(ctx, by.Operator)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(held, "super_admin") {
+		return nil
+	}
+	return &Forbidden{Decision: policy.Decision{
+		Reason: "only a super admin grants or revokes the admin and super_admin roles"}}
 }
 
 func (a Actor) audit() audit.Actor {
 	if a.Person != "" {
 		return audit.Actor{Type: audit.ActorPerson, ID: a.Person}
+	}
+	if a.Operator != "" {
+		return audit.Actor{Type: audit.ActorPerson, ID: a.Operator}
 	}
 	return audit.Actor{Type: audit.ActorSystem, ID: a.System}
 }
@@ -408,7 +438,7 @@ func (s *Service) authorize(ctx context.Context, by Actor, perm, grantee, role, 
 		if by.System == "" {
 			return errors.New("authz: a change needs a person or a system actor")
 		}
-		return nil
+		return s.operatorMayManage(ctx, by, role)
 	}
 	res := &policy.Resource{Type: "role_binding", ID: grantee + "/" + role + "/" + vendor,
 		Attributes: map[string]any{"vendor": vendor, "role": role, "grantee": grantee}}

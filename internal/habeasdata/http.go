@@ -23,6 +23,10 @@ type Handlers struct {
 // operator is the admin listener's actor: it has no identity of its own.
 var operator = audit.Actor{Type: audit.ActorSystem, ID: "admin"}
 
+// operatorOf is the actor of an admin request: the operator the admin
+// listener authenticated, else the system actor "admin".
+func operatorOf(r *http.Request) audit.Actor { return audit.Operator(r.Context(), operator) }
+
 // PublicRoutes registers the titular's and the services' routes.
 // requireRecent guards the export, which hands over all of a person's data
 // (a sensitive operation that needs a recent sign-in).
@@ -203,7 +207,7 @@ func (h *Handlers) adminRecordConsent(w http.ResponseWriter, r *http.Request) er
 		return problem(invalid("/subject_id", "the subject is the user in the path"))
 	}
 	return h.record(w, r, b.consent(r.PathValue("id"),
-		Evidence{IP: b.IP, UserAgent: b.UserAgent}), operator)
+		Evidence{IP: b.IP, UserAgent: b.UserAgent}), operatorOf(r))
 }
 
 func (h *Handlers) consents(w http.ResponseWriter, r *http.Request, subject string) error {
@@ -284,7 +288,7 @@ func (h *Handlers) adminAddHold(w http.ResponseWriter, r *http.Request) error {
 		return problem(invalid("/subject_id", "the subject is the user in the path"))
 	}
 	n.SubjectID = r.PathValue("id")
-	return h.addHold(w, r, n, operator)
+	return h.addHold(w, r, n, operatorOf(r))
 }
 
 func (h *Handlers) adminHolds(w http.ResponseWriter, r *http.Request) error {
@@ -311,7 +315,7 @@ func (h *Handlers) publishPolicy(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(r, &n); err != nil {
 		return err
 	}
-	p, err := h.Service.PublishPolicy(r.Context(), n, operator, metaOf(r))
+	p, err := h.Service.PublishPolicy(r.Context(), n, operatorOf(r), metaOf(r))
 	if err != nil {
 		return problem(err)
 	}
@@ -348,7 +352,7 @@ func (h *Handlers) adminFile(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	req, err := h.Service.File(r.Context(), NewRequest(b), operator, metaOf(r))
+	req, err := h.Service.File(r.Context(), NewRequest(b), operatorOf(r), metaOf(r))
 	if err != nil {
 		return problem(err)
 	}
@@ -474,7 +478,7 @@ func (h *Handlers) act(w http.ResponseWriter, r *http.Request, field string,
 			return problem(invalid("/"+k, "is not a field of this request; send %q", field))
 		}
 	}
-	req, err := fn(r.Context(), r.PathValue("id"), b[field], operator, metaOf(r))
+	req, err := fn(r.Context(), r.PathValue("id"), b[field], operatorOf(r), metaOf(r))
 	if err != nil {
 		return problem(err)
 	}
@@ -505,7 +509,7 @@ func (h *Handlers) answer(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handlers) suppress(w http.ResponseWriter, r *http.Request) error {
-	rep, err := h.Service.Suppress(r.Context(), r.PathValue("id"), operator, metaOf(r))
+	rep, err := h.Service.Suppress(r.Context(), r.PathValue("id"), operatorOf(r), metaOf(r))
 	if err != nil {
 		return problem(err)
 	}

@@ -37,7 +37,7 @@ var adminAPI = audit.Actor{Type: audit.ActorSystem, ID: "admin_api"}
 
 func (h *Handlers) actor(r *http.Request) audit.Actor {
 	if h.Actor == nil {
-		return adminAPI
+		return audit.Operator(r.Context(), adminAPI)
 	}
 	return h.Actor(r)
 }

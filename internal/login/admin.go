@@ -61,12 +61,12 @@ func (h *Handlers) adminReset(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.Accounts.Store.UserByID(ctx, id); err != nil {
 		return accounts.Problem(r, err)
 	}
-	m := accounts.MetaOf(r)
-	factors, err := h.MFA.Reset(ctx, id, operator, req.Reason, mfa.Meta(m))
+	m, by := accounts.MetaOf(r), audit.Operator(ctx, operator)
+	factors, err := h.MFA.Reset(ctx, id, by, req.Reason, mfa.Meta(m))
 	if err != nil {
 		return err
 	}
-	keys, err := h.Passkeys.RemoveAll(ctx, id, operator, req.Reason, passkeys.Meta(m))
+	keys, err := h.Passkeys.RemoveAll(ctx, id, by, req.Reason, passkeys.Meta(m))
 	if err != nil {
 		return err
 	}

@@ -107,7 +107,7 @@ var operator = audit.Actor{Type: audit.ActorSystem, ID: "admin"}
 
 func (p *Provider) audit(r *http.Request, action, clientID string) error {
 	_, err := p.opts.Audit.Record(r.Context(), audit.Event{
-		Actor: operator, Action: action, Outcome: audit.OutcomeSuccess,
+		Actor: audit.Operator(r.Context(), operator), Action: action, Outcome: audit.OutcomeSuccess,
 		Target: audit.Target{Type: "client", ID: clientID}}.FromRequest(r))
 	return err
 }
@@ -152,13 +152,20 @@ func (p *Provider) adminCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := p.audit(r, "oauth.client_created", c.ID); err != nil {
+	return p.answerWithSecret(w, r, "oauth.client_created", http.StatusCreated, c, secret)
+}
+
+// answerWithSecret audits a change that gave client c a secret and answers
+// with the client and the secret, which is shown this once.
+func (p *Provider) answerWithSecret(w http.ResponseWriter, r *http.Request, action string,
+	status int, c clients.Client, secret string) error {
+	if err := p.audit(r, action, c.ID); err != nil {
 		return err
 	}
 	out := clientJSON(c)
 	out.Secret = secret
 	w.Header().Set("Cache-Control", "no-store")
-	return httpx.WriteJSON(w, http.StatusCreated, out)
+	return httpx.WriteJSON(w, status, out)
 }
 
 func (p *Provider) adminClient(r *http.Request) (clients.Client, error) {
@@ -209,11 +216,5 @@ func (p *Provider) adminRotate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := p.audit(r, "oauth.client_secret_rotated", c.ID); err != nil {
-		return err
-	}
-	out := clientJSON(c)
-	out.Secret = secret
-	w.Header().Set("Cache-Control", "no-store")
-	return httpx.WriteJSON(w, http.StatusOK, out)
+	return p.answerWithSecret(w, r, "oauth.client_secret_rotated", http.StatusOK, c, secret)
 }

@@ -52,6 +52,9 @@ type Options struct {
 	// BodyLimits replace http.max_body_bytes for the routes they name, by
 	// pattern (uploads of documents).
 	BodyLimits map[string]int64
+	// Guard, when set, wraps the router inside every other middleware:
+	// the admin listener's authentication of operators.
+	Guard func(next http.Handler) http.Handler
 }
 
 // Server is cerrojo's HTTP server.
@@ -85,6 +88,9 @@ func New(opts Options) (*Server, error) {
 	// Outermost first. AccessLog wraps Recover so a recovered panic is
 	// logged and counted as the 500 it became.
 	var h http.Handler = s.router
+	if opts.Guard != nil {
+		h = opts.Guard(h)
+	}
 	if opts.Limit != nil {
 		h = opts.Limit(s.router, h)
 	}

@@ -25,6 +25,10 @@ type Handlers struct {
 // so reviews name their reviewer in the body.
 var operator = audit.Actor{Type: audit.ActorSystem, ID: "admin"}
 
+// operatorOf is the actor of an admin request: the operator the admin
+// listener authenticated, else the system actor "admin".
+func operatorOf(r *http.Request) audit.Actor { return audit.Operator(r.Context(), operator) }
+
 // UploadPattern is the route that takes a document: its body is a file of
 // up to Options.MaxDocumentBytes, not JSON, so the server's general body
 // limit must not apply to it.
@@ -310,7 +314,7 @@ func (h *Handlers) adminGet(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handlers) adminIdentification(w http.ResponseWriter, r *http.Request) error {
-	id, err := h.Service.Identification(r.Context(), operator, r.PathValue("id"), metaOf(r))
+	id, err := h.Service.Identification(r.Context(), operatorOf(r), r.PathValue("id"), metaOf(r))
 	if err != nil {
 		return problem(err)
 	}
@@ -319,7 +323,7 @@ func (h *Handlers) adminIdentification(w http.ResponseWriter, r *http.Request) e
 }
 
 func (h *Handlers) adminDownload(w http.ResponseWriter, r *http.Request) error {
-	d, content, err := h.Service.AdminDownload(r.Context(), operator, r.PathValue("id"),
+	d, content, err := h.Service.AdminDownload(r.Context(), operatorOf(r), r.PathValue("id"),
 		r.PathValue("kind"), metaOf(r))
 	if err != nil {
 		return problem(err)
@@ -351,7 +355,7 @@ func (h *Handlers) approve(w http.ResponseWriter, r *http.Request) error {
 	if len(b.Reasons) > 0 || b.Reason != "" {
 		return problem(invalid("/reasons", "not_allowed", "an approval has no reasons"))
 	}
-	v, err := h.Service.Approve(r.Context(), operator, b.Reviewer, r.PathValue("id"),
+	v, err := h.Service.Approve(r.Context(), operatorOf(r), b.Reviewer, r.PathValue("id"),
 		metaOf(r))
 	if err != nil {
 		return problem(err)
@@ -367,7 +371,7 @@ func (h *Handlers) reject(w http.ResponseWriter, r *http.Request) error {
 	if b.Reason != "" {
 		b.Reasons = append(b.Reasons, b.Reason)
 	}
-	v, err := h.Service.Reject(r.Context(), operator, b.Reviewer, r.PathValue("id"),
+	v, err := h.Service.Reject(r.Context(), operatorOf(r), b.Reviewer, r.PathValue("id"),
 		b.Reasons, metaOf(r))
 	if err != nil {
 		return problem(err)
@@ -383,7 +387,7 @@ func (h *Handlers) suspend(w http.ResponseWriter, r *http.Request) error {
 	if len(b.Reasons) > 0 {
 		return problem(invalid("/reasons", "not_allowed", "send one reason in reason"))
 	}
-	v, err := h.Service.Suspend(r.Context(), operator, b.Reviewer, r.PathValue("id"),
+	v, err := h.Service.Suspend(r.Context(), operatorOf(r), b.Reviewer, r.PathValue("id"),
 		b.Reason, metaOf(r))
 	if err != nil {
 		return problem(err)
@@ -399,7 +403,7 @@ func (h *Handlers) reinstate(w http.ResponseWriter, r *http.Request) error {
 	if len(b.Reasons) > 0 || b.Reason != "" {
 		return problem(invalid("/reason", "not_allowed", "a reinstatement has no reasons"))
 	}
-	v, err := h.Service.Reinstate(r.Context(), operator, b.Reviewer, r.PathValue("id"),
+	v, err := h.Service.Reinstate(r.Context(), operatorOf(r), b.Reviewer, r.PathValue("id"),
 		metaOf(r))
 	if err != nil {
 		return problem(err)
