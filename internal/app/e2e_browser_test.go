@@ -579,3 +579,48 @@ func TestBrowserSocialSignIn(t *testing.T) {
 	}
 	b.shot("login-social-cancelled")
 }
+
+// TestBrowserSocialLink: a person who has a password account meets the
+// same address at the provider; the page does not sign them in by the
+// email alone (ASVS 5.0 6.8.1) but asks for the account's own password,
+// and that sign-in links the identity, so the next social sign-in goes
+// straight to the account.
+func TestBrowserSocialLink(t *testing.T) {
+	p := socialtest.NewProvider(t, socialtest.Options{ClientID: "cerrojo-web",
+		ClientSecret: "web-secret"})
+	n, _ := browserNode(t, func(c *config.Config) {
+		c.Social.Providers = []config.SocialProvider{{Name: "ejemplo",
+			DisplayName: "Ejemplo ID", Kind: config.SocialOIDC, Issuer: p.Issuer,
+			ClientID: "cerrojo-web", ClientSecret: "web-secret"}}
+	})
+	api := apiClient{t: t, base: n.url}
+	const email = "irene.vinculo@ejemplo.co"
+	person := signUp(t, api, email, "customer")
+	p.SetUser(socialtest.User{Subject: "web-link-1", Email: email,
+		EmailVerified: socialtest.Bool(true), Name: "Irene"})
+
+	b := newChrome(t, n)
+	b.open("/ui/login")
+	button := chromedp.CSS(`#social a[href^="/v1/auth/social/ejemplo/start"]`)
+	b.do("social sign-in of a known address", chromedp.WaitVisible(button),
+		chromedp.Click(button), chromedp.WaitVisible(chromedp.CSS(`#error:not(:empty)`)))
+	if got := b.text("error"); !strings.Contains(got, "Ingrese con su contraseña") {
+		t.Fatalf("a known address at the provider: %q", got)
+	}
+	b.shot("login-social-link")
+	b.signInWithPassword(email, journeyPassword)
+	b.waitAccount()
+
+	ids := api.do("GET", "/v1/me/identities", "", loginToken(t, api, email)).
+		want(t, 200, "identities")
+	if !strings.Contains(ids.raw, `"provider":"ejemplo"`) {
+		t.Fatalf("the identity was not linked: %s", ids.raw)
+	}
+	b.signOut()
+	b.open("/ui/login")
+	b.do("social sign-in once linked", chromedp.WaitVisible(button), chromedp.Click(button))
+	b.waitAccount()
+	if got := b.text("profile-email"); got != email {
+		t.Errorf("signed in as %q, want %s (account %s)", got, email, person.id)
+	}
+}

@@ -6,6 +6,9 @@
 (function () {
   var c = cerrojo, $ = c.$;
   var mfaToken = "", enrollFactor = "", pendingTokens = null;
+  // A social identity waiting to be linked to the account whose own
+  // sign-in follows on this page (docs/social-login.md); memory only.
+  var linkToken = "";
 
   function next() {
     var ar = c.query("auth_request");
@@ -28,9 +31,25 @@
       return;
     }
     c.say(c.t("signed_in"));
-    c.page("/ui/session", tok.access_token).then(function (r) {
-      if (r.status !== 204) { c.fail(c.problemText(r.body)); return; }
-      location.assign(next());
+    linkPending(tok.access_token).then(function (linked) {
+      return c.page("/ui/session", tok.access_token).then(function (r) {
+        if (r.status !== 204) { c.fail(c.problemText(r.body)); return; }
+        // A failed link leaves its message up; the person is signed in.
+        if (linked) { location.assign(next()); }
+      });
+    });
+  }
+
+  // linkPending links the waiting social identity with the access token of
+  // the account's own, fresh sign-in (POST /v1/me/identities needs a recent
+  // authentication, which this is).
+  function linkPending(token) {
+    if (!linkToken) { return Promise.resolve(true); }
+    var lt = linkToken;
+    linkToken = "";
+    return c.api("POST", "/v1/me/identities", { link_token: lt }, token).then(function (r) {
+      if (r.status !== 201) { c.fail(c.problemText(r.body)); return false; }
+      return true;
     });
   }
 
@@ -41,7 +60,11 @@
     if (r.status === 200 && b.access_token) { finish(b); return; }
     if (r.status === 200 && b.mfa_required) { startMFA(b); return; }
     if (r.status === 200 && b.mfa_enrollment_required) { startEnroll(b); return; }
-    if (r.status === 200 && b.link_required) { c.fail(c.t("link_required")); return; }
+    if (r.status === 200 && b.link_required) {
+      linkToken = b.link_token;
+      c.fail(c.t("link_required"));
+      return;
+    }
     c.fail(c.problemText(b));
   }
 
