@@ -403,8 +403,10 @@ func TestBrowserPasskey(t *testing.T) {
 // person signs in on the hosted page, is shown the consent page naming the
 // application, approves, and the application exchanges the code with its
 // PKCE verifier and verifies the ID token. The account page then lists the
-// application among the connected ones. Last, the application's
-// RP-initiated logout ends the browser's sign-in at cerrojo too.
+// application among the connected ones. The application's RP-initiated
+// logout ends the browser's sign-in at cerrojo too; signed in again, the
+// person withdraws the application's access on the account page, which
+// ends what the application held.
 func TestBrowserOpenIDConsent(t *testing.T) {
 	n, _ := browserNode(t, nil)
 	api := apiClient{t: t, base: n.url}
@@ -414,9 +416,11 @@ func TestBrowserOpenIDConsent(t *testing.T) {
 
 	backs := make(chan url.Values, 1)
 	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case backs <- r.URL.Query():
-		default:
+		if r.URL.Path == "/callback" {
+			select {
+			case backs <- r.URL.Query():
+			default:
+			}
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = io.WriteString(w, `<!doctype html><title>Tienda</title><p id="back">ok</p>`)
@@ -500,6 +504,35 @@ func TestBrowserOpenIDConsent(t *testing.T) {
 	b.open("/ui/account")
 	if loc := b.location(); !strings.Contains(loc, "/ui/login?next=") {
 		t.Errorf("account page after the application's logout: %s", loc)
+	}
+
+	// A second authorization, then the person withdraws it on the page.
+	authURL = conf.AuthCodeURL("estado-c", oauth2.S256ChallengeOption(verifier),
+		oidc.Nonce("nonce-c"))
+	b.do("authorize again", chromedp.Navigate(authURL), chromedp.WaitVisible(chromedp.ID("email")))
+	b.signInWithPassword(email, journeyPassword)
+	// Consent was given once and is remembered: straight back.
+	b.do("back without consent", chromedp.WaitVisible(chromedp.ID("back")))
+	select {
+	case back = <-backs:
+	case <-time.After(stepTimeout):
+		t.Fatal("the second authorization never came back")
+	}
+	tok, err = conf.Exchange(ctx, back.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("second exchange: %v", err)
+	}
+	if _, err := provider.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err != nil {
+		t.Fatalf("userinfo before the withdrawal: %v", err)
+	}
+	b.open("/ui/account")
+	b.waitAccount()
+	b.do("withdraw access", chromedp.Click(chromedp.CSS(`#apps button`)),
+		chromedp.Poll[chromedp.Void](
+			`document.getElementById("apps").textContent.includes("No ha conectado")`))
+	b.shot("account-apps-withdrawn")
+	if _, err := provider.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err == nil {
+		t.Error("the application's token still reaches userinfo after the withdrawal")
 	}
 }
 

@@ -101,7 +101,8 @@
           run: function () {
             call("DELETE", "/v1/me/grants/" + encodeURIComponent(g.client_id)).then(function (d) {
               if (d.status !== 204) { c.fail(c.problemText(d.body)); }
-              return loadApps();
+              // The application's sessions ended with its access.
+              return loadApps().then(loadSessions);
             });
           } });
       });
