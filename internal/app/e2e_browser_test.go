@@ -166,6 +166,30 @@ func (b *chrome) open(path string) {
 	b.do("open "+path, chromedp.Navigate(b.n.url+path), chromedp.WaitReady(chromedp.CSS("body")))
 }
 
+// virtualAuthenticator gives the browser Chromium's virtual authenticator:
+// CTAP 2.1, platform, resident keys, user verification, presence
+// simulated.
+func (b *chrome) virtualAuthenticator() {
+	b.t.Helper()
+	b.do("virtual authenticator", chromedp.Func(func(ctx context.Context,
+		tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, webauthn.AddVirtualAuthenticator,
+			webauthn.AddVirtualAuthenticatorParams{Options: &webauthn.VirtualAuthenticatorOptions{
+				Protocol:                    webauthn.AuthenticatorProtocolCtap2,
+				Ctap2version:                webauthn.Ctap2versionCtap21,
+				Transport:                   webauthn.AuthenticatorTransportInternal,
+				HasResidentKey:              true,
+				HasUserVerification:         true,
+				IsUserVerified:              true,
+				AutomaticPresenceSimulation: true,
+			}})
+		return err
+	}))
+}
+
 // linkIn finds the link that contains marker in an email's text, checks
 // it points at the node, and returns its path and query.
 func linkIn(t *testing.T, n *node, text, marker string) string {
@@ -358,23 +382,7 @@ func TestBrowserPasskey(t *testing.T) {
 	signUp(t, api, email, "customer")
 
 	b := newChrome(t, n)
-	b.do("virtual authenticator", chromedp.Func(func(ctx context.Context,
-		tg *chromedp.Target) error {
-		if _, err := cdp.Call(ctx, tg, webauthn.Enable, webauthn.EnableParams{}); err != nil {
-			return err
-		}
-		_, err := cdp.Call(ctx, tg, webauthn.AddVirtualAuthenticator,
-			webauthn.AddVirtualAuthenticatorParams{Options: &webauthn.VirtualAuthenticatorOptions{
-				Protocol:                    webauthn.AuthenticatorProtocolCtap2,
-				Ctap2version:                webauthn.Ctap2versionCtap21,
-				Transport:                   webauthn.AuthenticatorTransportInternal,
-				HasResidentKey:              true,
-				HasUserVerification:         true,
-				IsUserVerified:              true,
-				AutomaticPresenceSimulation: true,
-			}})
-		return err
-	}))
+	b.virtualAuthenticator()
 
 	b.open("/ui/login")
 	b.signInWithPassword(email, journeyPassword)
@@ -655,5 +663,54 @@ func TestBrowserSocialLink(t *testing.T) {
 	b.waitAccount()
 	if got := b.text("profile-email"); got != email {
 		t.Errorf("signed in as %q, want %s (account %s)", got, email, person.id)
+	}
+}
+
+// TestBrowserStepUpSignsInAgain: adding a passkey needs a recent sign-in
+// (mfa.step_up_max_age). When the page's sign-in is older, the account page
+// ends it and sends the person to sign in again, saying why, and back on
+// the account page the passkey is added.
+func TestBrowserStepUpSignsInAgain(t *testing.T) {
+	n, _ := browserNode(t, nil)
+	api := apiClient{t: t, base: n.url}
+	const email = "tomas.reciente@ejemplo.co"
+	p := signUp(t, api, email, "customer")
+
+	b := newChrome(t, n)
+	b.virtualAuthenticator()
+	b.open("/ui/login")
+	b.signInWithPassword(email, journeyPassword)
+	b.waitAccount()
+	if _, err := n.app.DB.ExecContext(context.Background(), n.app.DB.Rebind(
+		`UPDATE sessions SET auth_time = ? WHERE user_id = ?`),
+		time.Now().Add(-time.Hour).UTC(), p.id); err != nil {
+		t.Fatal(err)
+	}
+	b.do("add a passkey on an old sign-in", chromedp.Click(chromedp.ID("add-passkey")),
+		chromedp.WaitVisible(chromedp.ID("login-submit")))
+	if loc := b.location(); !strings.Contains(loc, "/ui/login?reauth=1") {
+		t.Fatalf("an old sign-in sent the browser to %s", loc)
+	}
+	if got := b.text("status"); got != "Por seguridad, ingrese de nuevo para continuar." {
+		t.Errorf("the sign-in page says %q", got)
+	}
+	b.shot("login-reauth")
+	b.signInWithPassword(email, journeyPassword)
+	b.waitAccount()
+	b.do("add a passkey on a fresh sign-in", chromedp.Click(chromedp.ID("add-passkey")),
+		chromedp.WaitVisible(chromedp.CSS(`#status:not(:empty)`)))
+	if got := b.text("status"); got != "Llave de acceso añadida." {
+		t.Fatalf("adding a passkey: status %q, error %q", got, b.text("error"))
+	}
+	// The old sign-in was ended, not left behind.
+	var open int
+	if err := n.app.DB.QueryRowContext(context.Background(), n.app.DB.Rebind(
+		`SELECT COUNT(*) FROM sessions WHERE user_id = ? AND ended_at IS NULL
+		AND auth_time < ?`), p.id, time.Now().Add(-30*time.Minute).UTC()).
+		Scan(&open); err != nil {
+		t.Fatal(err)
+	}
+	if open != 1 {
+		t.Errorf("%d old sessions still open, want 1 (the API sign-up's)", open)
 	}
 }

@@ -17,7 +17,23 @@
     });
   }
   function call(method, path, data) {
-    return fresh().then(function (tok) { return c.api(method, path, data, tok); });
+    return fresh().then(function (tok) { return c.api(method, path, data, tok); })
+      .then(function (r) {
+        if (r.status === 401 && r.body && r.body.code === "step_up_required") {
+          signInAgain();
+          throw new Error("step-up");
+        }
+        return r;
+      });
+  }
+
+  // A sensitive change needs a recent sign-in (step-up, docs/mfa.md). This
+  // page does not ask for credentials itself: it ends this sign-in and
+  // sends the person to sign in again, then back here.
+  function signInAgain() {
+    c.page("/ui/logout").then(function () {
+      location.assign("/ui/login?reauth=1&next=%2Fui%2Faccount");
+    });
   }
 
   function item(list, text, action) {
@@ -137,7 +153,10 @@
       if (r.status !== 201) { c.fail(c.problemText(r.body)); return; }
       c.say(c.t("passkey_added"));
       loadFactors();
-    }, function () { c.fail(c.t("passkey_failed")); });
+    }, function (e) {
+      if (e && e.message === "step-up") { return; }
+      c.fail(c.t("passkey_failed"));
+    });
   });
 
   c.say(c.t("loading"));

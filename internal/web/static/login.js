@@ -9,6 +9,7 @@
   // A social identity waiting to be linked to the account whose own
   // sign-in follows on this page (docs/social-login.md); memory only.
   var linkToken = "";
+  if (c.query("reauth")) { c.say(c.t("reauth")); }
 
   function next() {
     var ar = c.query("auth_request");
