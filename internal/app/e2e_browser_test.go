@@ -535,6 +535,9 @@ func TestBrowserOpenIDConsent(t *testing.T) {
 	}
 	b.open("/ui/account")
 	b.waitAccount()
+	if got := b.text("sessions"); !strings.Contains(got, "Tienda Aliada") {
+		t.Errorf("the application's session is not named after it: %q", got)
+	}
 	b.do("withdraw access", chromedp.Click(chromedp.CSS(`#apps button`)),
 		chromedp.Poll[chromedp.Void](
 			`document.getElementById("apps").textContent.includes("No ha conectado")`))
@@ -542,6 +545,8 @@ func TestBrowserOpenIDConsent(t *testing.T) {
 	if _, err := provider.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err == nil {
 		t.Error("the application's token still reaches userinfo after the withdrawal")
 	}
+	b.do("sessions reloaded", chromedp.Poll[chromedp.Void](
+		`!document.getElementById("sessions").textContent.includes("Tienda Aliada")`))
 }
 
 // TestBrowserEmailChangeLink: a person asks to change their address; the

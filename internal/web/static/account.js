@@ -67,13 +67,20 @@
     });
   }
 
+  // Sessions a third-party application holds are named after it (its grant
+  // carries the name); the others by their device.
   function loadSessions() {
-    return call("GET", "/v1/me/sessions").then(function (r) {
+    var both = [call("GET", "/v1/me/sessions"), call("GET", "/v1/me/grants")];
+    return Promise.all(both).then(function (rs) {
+      var r = rs[0], names = {};
+      var grants = (rs[1].status === 200 && rs[1].body && rs[1].body.grants) || [];
+      grants.forEach(function (g) { names[g.client_id] = g.client_name; });
       var list = $("sessions");
       if (r.status !== 200) { empty(list, c.t("none")); return; }
       list.textContent = "";
       (r.body.sessions || []).forEach(function (s) {
-        var text = s.device + " · " + s.ip + " · " + c.t("last_seen") + " " + when(s.last_seen_at) +
+        var who = names[s.client_id] || s.device;
+        var text = who + " · " + s.ip + " · " + c.t("last_seen") + " " + when(s.last_seen_at) +
           (s.current ? " (" + c.t("current") + ")" : "");
         item(list, text, s.current ? null : { label: c.t("end"), run: function () {
           call("DELETE", "/v1/me/sessions/" + encodeURIComponent(s.id)).then(loadSessions);
