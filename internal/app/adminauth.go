@@ -6,12 +6,10 @@ import (
 	"strings"
 
 	"github.com/cerrojo/cerrojo/internal/audit"
+	"github.com/cerrojo/cerrojo/internal/authz"
 	"github.com/cerrojo/cerrojo/internal/httpx"
 	"github.com/cerrojo/cerrojo/sdk"
 )
-
-// operatorRoles may use the admin API.
-var operatorRoles = []string{"admin", "super_admin"}
 
 // CodeNotOperator is the problem code of a valid sign-in that holds no
 // operator role.
@@ -27,14 +25,15 @@ const CodeOperatorMFA = "operator_mfa_required"
 // bindings rather than the token. Where the sign-in MFA policy covers that
 // role (super_admin always; admin under mfa.required_roles, which the
 // pci-dss profile sets), the session must have been opened with a second
-// factor (PCI DSS v4.0.1
-// 8.4.1: MFA for all non-console administrative access). The operator is
-// put in the request's context for the audit log (audit.Operator).
+// factor (PCI DSS v4.0.1 8.4.1: MFA for all non-console administrative
+// access). The operator is put in the request's context for the audit log
+// (audit.Operator).
 //
 // /healthz, /readyz and /metrics stay open on the admin listener: probes
 // and scrapers carry no sign-in.
 func (a *App) requireOperator(next http.Handler) http.Handler {
 	session := a.Sessions.RequireSession(a.Tokens.Verifier())
+	needMFA := a.mfaRoles()
 	guarded := session(httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		claims, _ := sdk.ClaimsFrom(r.Context())
 		roles, err := a.Authz.Roles(r.Context(), claims.Subject)
@@ -42,13 +41,13 @@ func (a *App) requireOperator(next http.Handler) http.Handler {
 			return err
 		}
 		held := slices.DeleteFunc(slices.Clone(roles), func(role string) bool {
-			return !slices.Contains(operatorRoles, role)
+			return !slices.Contains(authz.OperatorRoles, role)
 		})
 		if len(held) == 0 {
 			return httpx.NewProblem(http.StatusForbidden, CodeNotOperator,
 				"the admin API is for people who hold the admin or super_admin role")
 		}
-		if a.operatorNeedsMFA(held) && claims.ACR != "mfa" {
+		if slices.ContainsFunc(held, needMFA) && claims.ACR != "mfa" {
 			w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_user_authentication", `+
 				`error_description="sign in with a second factor", acr_values="mfa"`)
 			return httpx.NewProblem(http.StatusUnauthorized, CodeOperatorMFA,
@@ -67,12 +66,9 @@ func (a *App) requireOperator(next http.Handler) http.Handler {
 	})
 }
 
-// operatorNeedsMFA says whether the MFA policy that sign-in applies
-// (requiredRoles, which always covers super_admin) covers any of roles.
-func (a *App) operatorNeedsMFA(roles []string) bool {
-	if a.Config.MFA.Required {
-		return true
-	}
-	required := requiredRoles(a.Config)
-	return slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(required, r) })
+// mfaRoles says whether the MFA policy that sign-in applies (mfa.required,
+// or requiredRoles, which always covers super_admin) covers a role.
+func (a *App) mfaRoles() func(role string) bool {
+	all, required := a.Config.MFA.Required, requiredRoles(a.Config)
+	return func(role string) bool { return all || slices.Contains(required, role) }
 }

@@ -415,6 +415,9 @@ func (a *App) capabilityLoops(run func(name string, fn func(context.Context) err
 			if err := a.OpenID.Sweep(ctx); err != nil {
 				a.Logger.Warn("sweep authorization requests", "error", err.Error())
 			}
+			if err := a.Social.Sweep(ctx); err != nil {
+				a.Logger.Warn("sweep social sign-ins", "error", err.Error())
+			}
 		}
 	})
 }

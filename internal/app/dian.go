@@ -29,7 +29,7 @@ func (a *App) openDIAN() error {
 	if err != nil {
 		return fmt.Errorf("dian: %w", err)
 	}
-	a.DIAN = &dian.Service{Certs: certs, Client: client, Logger: a.Logger,
+	a.DIAN = &dian.Service{Certs: certs, Client: client,
 		TechnicalKey: c.TechnicalKey.Reveal(), SoftwarePIN: c.SoftwarePIN.Reveal()}
 	msg, warn, err := a.DIAN.CertificateNotice(context.Background())
 	switch {

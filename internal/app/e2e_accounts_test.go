@@ -137,7 +137,8 @@ func journey(t *testing.T, n *node, api apiClient, smtp *mailtest.Server) {
 		`","name":"Camila Rojas","phone":"300 123 4567","kind":"vendor"}`, "").
 		want(t, 202, "register")
 	again := api.do("POST", "/v1/accounts", `{"email":"camila.rojas@ejemplo.co","password":"`+
-		`otra clave muy larga 9","name":"Impostor","kind":"customer"}`, "").want(t, 202, "register again")
+		`otra clave muy larga 9","name":"Impostor","kind":"customer"}`, "").
+		want(t, 202, "register again")
 	if reg.raw != again.raw {
 		t.Errorf("registration answers differ for a new and a taken address:\n%s\n%s", reg.raw,
 			again.raw)
@@ -154,28 +155,32 @@ func journey(t *testing.T, n *node, api apiClient, smtp *mailtest.Server) {
 	if m == nil {
 		t.Fatalf("no code in the verification email:\n%s", msg.Text)
 	}
-	api.do("POST", "/v1/accounts/email-verification", `{"email":"`+email+`","code":"000000x"}`, "").
-		want(t, 400, "malformed code")
-	api.do("POST", "/v1/accounts/email-verification", `{"email":"`+email+`","code":"`+m[1]+`"}`, "").
-		want(t, 200, "verify email")
+	verify := func(code string) reply {
+		return api.do("POST", "/v1/accounts/email-verification",
+			`{"email":"`+email+`","code":"`+code+`"}`, "")
+	}
+	verify("000000x").want(t, 400, "malformed code")
+	verify(m[1]).want(t, 200, "verify email")
 	smtp.WaitFor(t, "camila.rojas@ejemplo.co", "", 10*time.Second) // the owner's notice
 
 	// 3. Sign in.
 	bad := api.do("POST", "/v1/auth/login", `{"email":"`+email+`","password":"wrong"}`, "").
 		want(t, 401, "wrong password")
-	unknown := api.do("POST", "/v1/auth/login", `{"email":"nadie@ejemplo.co","password":"wrong"}`, "").
-		want(t, 401, "unknown email")
+	unknown := api.do("POST", "/v1/auth/login",
+		`{"email":"nadie@ejemplo.co","password":"wrong"}`, "").want(t, 401, "unknown email")
 	if stripRequestID(bad.raw) != stripRequestID(unknown.raw) {
 		t.Errorf("login failures differ:\n%s\n%s", bad.raw, unknown.raw)
 	}
-	login := api.do("POST", "/v1/auth/login", `{"email":"camila.rojas@ejemplo.co","password":"`+pw+`"}`, "").
-		want(t, 200, "login")
+	login := api.do("POST", "/v1/auth/login",
+		`{"email":"camila.rojas@ejemplo.co","password":"`+pw+`"}`, "").want(t, 200, "login")
 	access, refresh := login.str("access_token"), login.str("refresh_token")
-	if login.str("token_type") != "Bearer" || access == "" || !strings.HasPrefix(refresh, "crj_rt_") {
+	if login.str("token_type") != "Bearer" || access == "" ||
+		!strings.HasPrefix(refresh, "crj_rt_") {
 		t.Fatalf("login answer: %s", login.raw)
 	}
 	me := api.do("GET", "/v1/me", "", access).want(t, 200, "me")
-	if me.body["email_verified"] != true || me.str("phone") != "+573001234567" || me.str("kind") != "vendor" {
+	if me.body["email_verified"] != true || me.str("phone") != "+573001234567" ||
+		me.str("kind") != "vendor" {
 		t.Errorf("me: %s", me.raw)
 	}
 	api.do("GET", "/v1/me", "", "").want(t, 401, "me without a token")
@@ -208,8 +213,8 @@ func journey(t *testing.T, n *node, api apiClient, smtp *mailtest.Server) {
 	}
 	api.form("/oauth2/introspect", url.Values{"token": {access2}}, rs.ID, secret+"x").
 		want(t, 401, "introspect with a wrong secret")
-	api.form("/oauth2/introspect", url.Values{"token": {access2}, "client_id": {"cerrojo"}}, "", "").
-		want(t, 401, "introspect as a public client")
+	api.form("/oauth2/introspect", url.Values{"token": {access2}, "client_id": {"cerrojo"}},
+		"", "").want(t, 401, "introspect as a public client")
 
 	// 6. Sessions: list, and sign out.
 	list := api.do("GET", "/v1/me/sessions", "", access2).want(t, 200, "list sessions")
@@ -224,7 +229,8 @@ func journey(t *testing.T, n *node, api apiClient, smtp *mailtest.Server) {
 	}
 	api.do("GET", "/v1/me", "", access2).want(t, 401, "me after logout")
 	gone := api.form("/oauth2/token", url.Values{"grant_type": {"refresh_token"},
-		"refresh_token": {refresh2}, "client_id": {"cerrojo"}}, "", "").want(t, 400, "refresh after logout")
+		"refresh_token": {refresh2}, "client_id": {"cerrojo"}}, "", "").
+		want(t, 400, "refresh after logout")
 	if gone.str("error") != "invalid_grant" {
 		t.Errorf("refresh after logout: %s", gone.raw)
 	}
@@ -251,8 +257,10 @@ func journey(t *testing.T, n *node, api apiClient, smtp *mailtest.Server) {
 	}
 	secretTok, _ := url.QueryUnescape(lt[1])
 	api.do("POST", "/v1/accounts/password-reset/complete", `{"token":"`+secretTok+
-		`","password":"una clave nueva y larga","end_other_sessions":true}`, "").want(t, 200, "reset")
-	api.do("POST", "/v1/auth/login", `{"email":"`+email+`","password":"una clave nueva y larga"}`, "").
+		`","password":"una clave nueva y larga","end_other_sessions":true}`, "").
+		want(t, 200, "reset")
+	api.do("POST", "/v1/auth/login",
+		`{"email":"`+email+`","password":"una clave nueva y larga"}`, "").
 		want(t, 200, "login with the new password")
 	api.do("POST", "/v1/auth/login", `{"email":"`+email+`","password":"`+pw+`"}`, "").
 		want(t, 401, "login with the old password")

@@ -55,6 +55,29 @@ func TestAdminListenerRequiresOperator(t *testing.T) {
 				actorID, opID)
 		}
 
+		// An admin manages neither operator role; a super admin's
+		// password-only session is refused (super admins always need a
+		// second factor).
+		sa := signUp(t, api, "raiz.admin@ejemplo.co", "customer")
+		grantRole(t, n, sa.id, "super_admin")
+		for _, c := range []struct{ method, path, body, what string }{
+			{"POST", "/v1/admin/users/" + customer.id + "/bindings", `{"role":"admin"}`,
+				"an admin grants admin"},
+			{"POST", "/v1/admin/users/" + customer.id + "/bindings", `{"role":"super_admin"}`,
+				"an admin grants super_admin"},
+			{"DELETE", "/v1/admin/users/" + sa.id + "/bindings/super_admin", "",
+				"an admin revokes super_admin"},
+		} {
+			if r := admin.do(c.method, c.path, c.body, op); r.status != 403 ||
+				r.str("code") != "forbidden" {
+				t.Errorf("%s: %d %s", c.what, r.status, r.raw)
+			}
+		}
+		if r := admin.do("GET", "/v1/admin/clients", "", sa.token); r.status != 401 ||
+			r.str("code") != CodeOperatorMFA {
+			t.Errorf("a password-only super admin session: %d %s", r.status, r.raw)
+		}
+
 		// The role is read from the bindings at each request, not from the
 		// token: once revoked, the same token is refused.
 		opID, _ := claimsOf(t, op)["sub"].(string)

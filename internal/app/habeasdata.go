@@ -127,8 +127,8 @@ func (a *App) auditAbout(ctx context.Context, id string) (any, error) {
 // revocation list, then the account goes, and with it (ON DELETE CASCADE)
 // its one-time tokens, second factors, passkeys, sign-in challenges,
 // sessions (and the hosted pages' cookies for them), role bindings, social
-// identities, and the access granted to OpenID clients. The names are Spanish: they are read in the
-// answer to the titular.
+// identities, and the access granted to OpenID clients. The names are
+// Spanish: they are read in the answer to the titular.
 func (a *App) erasers() []habeasdata.Eraser {
 	return []habeasdata.Eraser{
 		{Name: "vendor ownership", Before: func(ctx context.Context, id string) error {

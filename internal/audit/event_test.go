@@ -34,12 +34,14 @@ func TestEventValidation(t *testing.T) {
 		{"a system actor without id", func(e *Event) { e.Actor = Actor{Type: ActorSystem} }, ""},
 		{"a person without id", func(e *Event) { e.Actor.ID = "" }, "actor.id"},
 		{"an unknown actor type", func(e *Event) { e.Actor.Type = "robot" }, "actor.type"},
-		{"an actor id at the bound", func(e *Event) { e.Actor.ID = strings.Repeat("a", maxIDLen) }, ""},
+		{"an actor id at the bound",
+			func(e *Event) { e.Actor.ID = strings.Repeat("a", maxIDLen) }, ""},
 		{"an actor id past the bound",
 			func(e *Event) { e.Actor.ID = strings.Repeat("a", maxIDLen+1) }, "actor.id"},
 		{"an actor id with a newline", func(e *Event) { e.Actor.ID = "a\nb" }, "actor.id"},
 		{"an empty action", func(e *Event) { e.Action = "" }, "action"},
-		{"an action at the bound", func(e *Event) { e.Action = strings.Repeat("a", maxActionLen) }, ""},
+		{"an action at the bound",
+			func(e *Event) { e.Action = strings.Repeat("a", maxActionLen) }, ""},
 		{"an action past the bound",
 			func(e *Event) { e.Action = strings.Repeat("a", maxActionLen+1) }, "action"},
 		{"an action with a space", func(e *Event) { e.Action = "role grant" }, "action"},
@@ -72,13 +74,21 @@ func TestEventValidation(t *testing.T) {
 		{"a detail key with upper case", func(e *Event) {
 			e.Details = map[string]string{"Role": "x"}
 		}, "details"},
-		{"a password", func(e *Event) { e.Details = map[string]string{"new_password": "x"} }, "details"},
-		{"a token", func(e *Event) { e.Details = map[string]string{"refresh_token": "x"} }, "details"},
-		{"an otp code", func(e *Event) { e.Details = map[string]string{"otp": "123456"} }, "details"},
+		{"a password", func(e *Event) {
+			e.Details = map[string]string{"new_password": "x"}
+		}, "details"},
+		{"a token", func(e *Event) {
+			e.Details = map[string]string{"refresh_token": "x"}
+		}, "details"},
+		{"an otp code", func(e *Event) {
+			e.Details = map[string]string{"otp": "123456"}
+		}, "details"},
 		{"a recovery code", func(e *Event) {
 			e.Details = map[string]string{"recovery_code": "x"}
 		}, "details"},
-		{"a session id", func(e *Event) { e.Details = map[string]string{"session_id": "x"} }, "details"},
+		{"a session id", func(e *Event) {
+			e.Details = map[string]string{"session_id": "x"}
+		}, "details"},
 		{"a word that contains a secret word", func(e *Event) {
 			e.Details = map[string]string{"company": "x", "tokenizer": "y"}
 		}, ""},

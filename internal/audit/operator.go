@@ -14,7 +14,7 @@ func WithOperator(ctx context.Context, userID string) context.Context {
 // (WithOperator), or fallback when there is none (a handler reached
 // without the admin listener's guard, as in package tests).
 func Operator(ctx context.Context, fallback Actor) Actor {
-	if id, _ := ctx.Value(operatorKey{}).(string); id != "" {
+	if id := OperatorID(ctx); id != "" {
 		return Actor{Type: ActorPerson, ID: id}
 	}
 	return fallback

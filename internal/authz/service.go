@@ -303,16 +303,17 @@ type Actor struct {
 	Context  policy.Context
 }
 
-// operatorRoles are the roles that only a super admin may grant or revoke
-// through the system channel: otherwise an admin on the admin API could
-// make themselves super admin.
-var operatorRoles = []string{"admin", "super_admin"}
+// OperatorRoles are the roles of the people who run the marketplace: they
+// may use the admin API, and only a super admin grants or revokes them
+// through the system channel (otherwise an admin on the admin API could
+// make themselves super admin).
+var OperatorRoles = []string{"admin", "super_admin"}
 
 // operatorMayManage lets the system channel manage any role, except that an
 // authenticated operator (the admin API's) needs super_admin to manage the
 // operator roles, as the default policy asks of people.
 func (s *Service) operatorMayManage(ctx context.Context, by Actor, role string) error {
-	if by.Operator == "" || !slices.Contains(operatorRoles, role) {
+	if by.Operator == "" || !slices.Contains(OperatorRoles, role) {
 		return nil
 	}
 	held, err := s.Roles(ctx, by.Operator)

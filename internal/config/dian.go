@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -60,11 +59,9 @@ func (d DIANConfig) validate() []error {
 		bad("environment", "ENVIRONMENT", d.Environment, "must be habilitacion or produccion")
 	}
 	if d.Endpoint != "" {
-		u, err := url.Parse(d.Endpoint)
-		if err != nil || u.Host == "" || (u.Scheme != "https" &&
-			!(u.Scheme == "http" && strings.HasPrefix(u.Host, "127.0.0.1"))) {
-			bad("endpoint", "ENDPOINT", d.Endpoint, "must be an https:// URL (http:// only "+
-				"to 127.0.0.1)")
+		// Signed requests go over TLS; plain http only to this machine.
+		if reason := checkBaseURL(d.Endpoint, false); reason != "" {
+			bad("endpoint", "ENDPOINT", d.Endpoint, reason)
 		}
 	}
 	if t := d.Timeout.D(); t < time.Second || t > 5*time.Minute {

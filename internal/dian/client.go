@@ -159,9 +159,6 @@ func NewClient(o ClientOptions) (*Client, error) {
 	return c, nil
 }
 
-// Config returns the client's configuration.
-func (c *Client) Config() ClientConfig { return c.cfg }
-
 // Response is a DianResponse: the DIAN's answer about one document.
 type Response struct {
 	IsValid           bool     `json:"is_valid"`
@@ -358,6 +355,11 @@ func (c *Client) attempt(ctx context.Context, op string, body *etree.Element,
 	if now.After(s.Cert.NotAfter) {
 		return &Error{Code: CodeNoCertificate, Operation: op,
 			Detail: "the certificate expired on " + s.Cert.NotAfter.UTC().Format(time.DateOnly)}
+	}
+	if now.Before(s.Cert.NotBefore) {
+		return &Error{Code: CodeNoCertificate, Operation: op,
+			Detail: "the certificate is valid only from " +
+				s.Cert.NotBefore.UTC().Format(time.RFC3339)}
 	}
 	to := c.cfg.URL()
 	payload, err := signEnvelope(envelope{Action: ActionPrefix + op, To: to, Body: body,

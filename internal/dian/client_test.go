@@ -15,6 +15,7 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/cerrojo/cerrojo/internal/audit/audittest"
+	"github.com/cerrojo/cerrojo/internal/clock"
 	"github.com/cerrojo/cerrojo/internal/dian"
 	"github.com/cerrojo/cerrojo/internal/dian/diantest"
 )
@@ -371,17 +372,38 @@ func TestTimeoutEveryAttempt(t *testing.T) {
 	}
 }
 
-func TestExpiredCertificateNotUsed(t *testing.T) {
-	old := diantest.NewCertificate(t, time.Now().Add(-time.Minute))
-	c, err := dian.NewClient(dian.ClientOptions{Config: dian.DefaultClientConfig(),
-		Signer: func(context.Context) (dian.Signer, error) {
-			return dian.Signer{Cert: old.Cert, Key: old.Key}, nil
-		}})
-	if err != nil {
-		t.Fatal(err)
+// TestCertificateOutsideValidityNotUsed: an expired certificate, or one not
+// valid yet, signs nothing and no request leaves (the local server sees
+// none).
+func TestCertificateOutsideValidityNotUsed(t *testing.T) {
+	r := newRig(t, nil)
+	cfg := dian.DefaultClientConfig()
+	cfg.Endpoint = r.srv.URL
+	expired := diantest.NewCertificate(t, time.Now().Add(-time.Minute))
+	valid := diantest.NewCertificate(t, time.Now().Add(time.Hour)) // valid from an hour ago
+	for name, c := range map[string]struct {
+		cert diantest.Certificate
+		now  time.Time
+	}{
+		"expired":       {expired, time.Now()},
+		"not yet valid": {valid, time.Now().Add(-2 * time.Hour)},
+	} {
+		client, err := dian.NewClient(dian.ClientOptions{Config: cfg,
+			Clock: clock.NewFake(c.now),
+			Signer: func(context.Context) (dian.Signer, error) {
+				return dian.Signer{Cert: c.cert.Cert, Key: c.cert.Key}, nil
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = client.GetStatus(context.Background(), cufe)
+		if de := asDIAN(t, err, dian.CodeNoCertificate); de.Detail == "" {
+			t.Errorf("%s: no detail", name)
+		}
 	}
-	_, err = c.GetStatus(context.Background(), cufe)
-	asDIAN(t, err, dian.CodeNoCertificate)
+	if calls := r.srv.Calls(); len(calls) != 0 {
+		t.Fatalf("requests left with an unusable certificate: %v", calls)
+	}
 }
 
 func TestInputsBounded(t *testing.T) {

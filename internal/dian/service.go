@@ -3,8 +3,8 @@ package dian
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/cerrojo/cerrojo/internal/httpx"
 )
@@ -18,7 +18,6 @@ type Service struct {
 	// request gives none (dian.technical_key, dian.software_pin).
 	TechnicalKey string
 	SoftwarePIN  string
-	Logger       *slog.Logger
 }
 
 // Routes registers the public routes. They read no stored data: a CUFE is
@@ -74,7 +73,7 @@ func (s *Service) verify(w http.ResponseWriter, r *http.Request) error {
 			Message: "is required when none is configured"}}
 		return p
 	}
-	if !cufeRule.MatchString(lower(req.CUFE)) {
+	if !cufeRule.MatchString(strings.ToLower(req.CUFE)) {
 		p := httpx.NewProblem(http.StatusBadRequest, CodeInvalidDocument,
 			"the document's fields are not valid")
 		p.Errors = []httpx.FieldError{{Field: "/cufe", Code: "invalid_value",
@@ -114,16 +113,6 @@ func (s *Service) parseQR(w http.ResponseWriter, r *http.Request) error {
 		QR
 		URL string `json:"url"`
 	}{q, q.URL()})
-}
-
-func lower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 // CertificateNotice says how the stored certificate stands, for the log at

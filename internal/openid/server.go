@@ -74,8 +74,8 @@ func (s *server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 // every client, public or confidential (RFC 9700 section 2.1.1, OWASP ASVS
 // 5.0 section 10.2). The library has already matched the redirect URI
 // exactly, so the refusals below go back to the client.
-func (s *server) Authorize(ctx context.Context, r *op.ClientRequest[oidc.AuthRequest]) (*op.Redirect,
-	error) {
+func (s *server) Authorize(ctx context.Context,
+	r *op.ClientRequest[oidc.AuthRequest]) (*op.Redirect, error) {
 	if r.Data.ResponseType != oidc.ResponseTypeCode {
 		return nil, (&oidc.Error{ErrorType: "unsupported_response_type"}).WithDescription(
 			"only response_type=code is offered")
@@ -309,8 +309,8 @@ func (s *server) Revocation(context.Context,
 // 1.0). An ID token hint is required: without one, a link could sign
 // people out of sessions a third party picked. The browser's cookie for
 // the hosted pages is cleared on the way out.
-func (s *server) EndSession(ctx context.Context, r *op.Request[oidc.EndSessionRequest]) (*op.Redirect,
-	error) {
+func (s *server) EndSession(ctx context.Context,
+	r *op.Request[oidc.EndSessionRequest]) (*op.Redirect, error) {
 	if r.Data.IdTokenHint == "" {
 		return nil, oidc.ErrInvalidRequest().WithDescription("id_token_hint is required")
 	}

@@ -164,10 +164,12 @@ func (s opStorage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorit
 
 type publicKey struct{ k jose.JSONWebKey }
 
-func (k publicKey) ID() string                         { return k.k.KeyID }
-func (k publicKey) Algorithm() jose.SignatureAlgorithm { return jose.SignatureAlgorithm(k.k.Algorithm) }
-func (k publicKey) Use() string                        { return "sig" }
-func (k publicKey) Key() any                           { return k.k.Key }
+func (k publicKey) ID() string { return k.k.KeyID }
+func (k publicKey) Algorithm() jose.SignatureAlgorithm {
+	return jose.SignatureAlgorithm(k.k.Algorithm)
+}
+func (k publicKey) Use() string { return "sig" }
+func (k publicKey) Key() any    { return k.k.Key }
 
 // KeySet is the published keys, with which the library checks ID token
 // hints at logout.

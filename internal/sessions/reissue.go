@@ -8,7 +8,8 @@ import (
 // Reissue mints a fresh access token for an active session, without a
 // refresh token: the hosted pages (package web) hold a session through an
 // HttpOnly cookie and ask for a short-lived token each time a page calls
-// the API, so no long-lived credential ever reaches the page's script.
+// the API, so their scripts keep no long-lived credential (the sign-in
+// page drops the refresh token a sign-in returns).
 // The token carries the session's current acr, amr and auth_time, so a
 // step-up recorded on the session shows in the next token. An ended or
 // expired session gets ErrSessionEnded; the check also records the use,

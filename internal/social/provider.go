@@ -1,6 +1,7 @@
 package social
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/hmac"
@@ -96,9 +97,9 @@ func newProvider(c config.SocialProvider, publicURL string) (*provider, error) {
 	}
 	switch c.Kind {
 	case config.SocialGoogle:
-		p.issuer = cmp(p.issuer, googleIssuer)
+		p.issuer = cmp.Or(p.issuer, googleIssuer)
 	case config.SocialApple:
-		p.issuer = cmp(p.issuer, appleIssuer)
+		p.issuer = cmp.Or(p.issuer, appleIssuer)
 		p.formPost = true
 		key, err := readAppleKey(c.PrivateKeyFile)
 		if err != nil {
@@ -106,10 +107,10 @@ func newProvider(c config.SocialProvider, publicURL string) (*provider, error) {
 		}
 		p.appleKey = key
 	case config.SocialMicrosoft:
-		p.issuer = cmp(p.issuer, fmt.Sprintf(microsoftIssuer, cmp(c.Tenant, "common")))
+		p.issuer = cmp.Or(p.issuer, fmt.Sprintf(microsoftIssuer, cmp.Or(c.Tenant, "common")))
 	case config.SocialFacebook:
-		p.endpoint = oauth2.Endpoint{AuthURL: cmp(c.AuthURL, facebookAuth),
-			TokenURL: cmp(c.TokenURL, facebookToken), AuthStyle: oauth2.AuthStyleInParams}
+		p.endpoint = oauth2.Endpoint{AuthURL: cmp.Or(c.AuthURL, facebookAuth),
+			TokenURL: cmp.Or(c.TokenURL, facebookToken), AuthStyle: oauth2.AuthStyleInParams}
 	}
 	if len(p.scopes) == 0 {
 		switch c.Kind {
@@ -127,13 +128,6 @@ func newProvider(c config.SocialProvider, publicURL string) (*provider, error) {
 		p.scopes = append([]string{oidc.ScopeOpenID}, p.scopes...)
 	}
 	return p, nil
-}
-
-func cmp(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 func (p *provider) isOIDC() bool { return p.Kind != config.SocialFacebook }
@@ -284,7 +278,7 @@ func (p *provider) facebookMe(ctx context.Context, client *http.Client,
 	mac.Write([]byte(accessToken))
 	q := url.Values{"fields": {"id,name,email"},
 		"appsecret_proof": {hex.EncodeToString(mac.Sum(nil))}}
-	u := cmp(p.cfg.UserInfoURL, facebookMe) + "?" + q.Encode()
+	u := cmp.Or(p.cfg.UserInfoURL, facebookMe) + "?" + q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return Claims{}, err
@@ -292,6 +286,12 @@ func (p *provider) facebookMe(ctx context.Context, client *http.Client,
 	req.Header.Set("Authorization", "Bearer "+accessToken)
 	resp, err := client.Do(req)
 	if err != nil {
+		// A *url.Error names the URL, whose query holds appsecret_proof:
+		// keep only the cause, which the caller logs.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return Claims{}, fmt.Errorf("facebook /me: %w", err)
 	}
 	defer resp.Body.Close()

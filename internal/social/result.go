@@ -129,39 +129,25 @@ func (s *Service) Result(ctx context.Context, handle string, m accounts.Meta) (O
 }
 
 // signIn admits the account of a linked identity when its state allows a
-// sign-in, as a password sign-in would.
+// sign-in (accounts.CanSignIn, which audits a refusal), as a password
+// sign-in would.
 func (s *Service) signIn(ctx context.Context, id Identity, r result, m accounts.Meta) (Outcome,
 	error) {
-	u, err := s.o.Accounts.Store.UserByID(ctx, id.UserID)
+	u, err := s.o.Accounts.CanSignIn(ctx, id.UserID, "social", m)
+	if errors.Is(err, accounts.ErrCannotSignIn) {
+		return Outcome{}, httpx.NewProblem(http.StatusForbidden, "account_unavailable",
+			"this account cannot sign in now")
+	}
 	if err != nil {
 		return Outcome{}, err
 	}
-	now := s.o.Clock.Now()
-	refused := ""
-	switch u.State {
-	case accounts.StateActive:
-	case accounts.StateLocked:
-		if now.Before(u.LockedUntil) {
-			refused = "locked"
-		}
-	default:
-		refused = string(u.State)
+	if err := s.st.touchIdentity(ctx, id.ID, s.o.Clock.Now()); err != nil {
+		return Outcome{}, err
 	}
 	ev := audit.Event{Actor: audit.Actor{Type: audit.ActorPerson, ID: u.ID},
 		Action: "login.social", Target: audit.Target{Type: "user", ID: u.ID},
 		Outcome: audit.OutcomeSuccess, Details: map[string]string{"provider": r.provider,
 			"identity": id.ID}}
-	if refused != "" {
-		ev.Outcome, ev.Details["reason"] = audit.OutcomeFailure, refused
-		if err := s.record(ctx, nil, ev, m); err != nil {
-			return Outcome{}, err
-		}
-		return Outcome{}, httpx.NewProblem(http.StatusForbidden, "account_unavailable",
-			"this account cannot sign in now")
-	}
-	if err := s.st.touchIdentity(ctx, id.ID, now); err != nil {
-		return Outcome{}, err
-	}
 	if err := s.record(ctx, nil, ev, m); err != nil {
 		return Outcome{}, err
 	}
@@ -252,6 +238,13 @@ func (s *Service) Link(ctx context.Context, userID, token string, m accounts.Met
 		return Identity{}, fmt.Errorf("link identity: %w", err)
 	}
 	return id, nil
+}
+
+// Sweep deletes the sign-ins in flight and the results that expired; they
+// are refused on use anyway, so the node's periodic sweep calls it rather
+// than every start.
+func (s *Service) Sweep(ctx context.Context) error {
+	return s.st.sweep(ctx, s.o.Clock.Now())
 }
 
 // Identities lists userID's linked identities.

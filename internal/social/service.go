@@ -231,9 +231,6 @@ func (s *Service) Start(ctx context.Context, name, returnTo, cookie string) (Sta
 		return Started{}, errUnavailable
 	}
 	now := s.o.Clock.Now()
-	if err := s.st.sweep(ctx, now); err != nil {
-		return Started{}, err
-	}
 	if !validCookie(cookie) {
 		if cookie, err = s.random(); err != nil {
 			return Started{}, err

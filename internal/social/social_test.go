@@ -11,6 +11,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -716,6 +717,24 @@ func TestExistingEmailNeedsLinking(t *testing.T) {
 		if r := f.result(handleOf(t, f.signIn(b, "ejemplo"))); r.status != 403 {
 			t.Errorf("disabled account: %d %s", r.status, r.raw)
 		}
+		// Nor does a locked one until its lock runs out.
+		now := f.clock.Now()
+		if err := f.accts.Store.SetState(ctx, stranger.ID, accounts.StateLocked,
+			now.Add(time.Hour), now); err != nil {
+			t.Fatal(err)
+		}
+		if r := f.result(handleOf(t, f.signIn(b, "ejemplo"))); r.status != 403 ||
+			r.body["code"] != "account_unavailable" {
+			t.Errorf("locked account: %d %s", r.status, r.raw)
+		}
+		if err := f.accts.Store.SetState(ctx, stranger.ID, accounts.StateLocked,
+			now.Add(-time.Second), now); err != nil {
+			t.Fatal(err)
+		}
+		if r := f.result(handleOf(t, f.signIn(b, "ejemplo"))); r.status != 200 ||
+			r.body["signed_in"] != stranger.ID {
+			t.Errorf("account whose lock ran out: %d %s", r.status, r.raw)
+		}
 	})
 }
 
@@ -814,4 +833,68 @@ func TestProviderAnswersAreCapped(t *testing.T) {
 	if !errors.Is(err, errBodyTooLarge) || n > MaxProviderBodyBytes {
 		t.Fatalf("read %d bytes, error %v", n, err)
 	}
+}
+
+// TestFacebookErrorHidesProof: when the Graph API cannot be reached, the
+// error (which the callback logs) names the cause, not the request URL,
+// whose query holds the appsecret_proof derived from the app secret.
+func TestFacebookErrorHidesProof(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	p := &provider{cfg: config.SocialProvider{Name: "facebook", Kind: config.SocialFacebook,
+		ClientSecret: "app-secret", UserInfoURL: "http://" + addr + "/me"}}
+	_, err = p.facebookMe(context.Background(), http.DefaultClient, "user-access-token")
+	if err == nil {
+		t.Fatal("a refused connection gave no error")
+	}
+	if msg := err.Error(); strings.Contains(msg, "appsecret_proof") ||
+		strings.Contains(msg, "/me?") {
+		t.Fatalf("the error names the request URL: %s", msg)
+	}
+}
+
+// TestSweep: the periodic sweep deletes sign-ins in flight and results
+// once they expire, and keeps those still valid.
+func TestSweep(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		p := socialtest.NewProvider(t, socialtest.Options{ClientID: clientID,
+			ClientSecret: clientSecret})
+		f := newFixture(t, db, oidcProvider(p))
+		p.SetUser(socialtest.User{Subject: "sweep-1", Email: "barrido@ejemplo.co",
+			EmailVerified: socialtest.Bool(true), Name: "Barrido"})
+		b := socialtest.NewBrowser(f.site)
+		f.signIn(b, "ejemplo") // leaves a result waiting
+		if _, err := b.Do("GET", f.startURL("ejemplo"), nil); err != nil {
+			t.Fatal(err) // and a state in flight
+		}
+		count := func() (states, results int) {
+			ctx := context.Background()
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM social_states`).
+				Scan(&states); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM social_results`).
+				Scan(&results); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		if err := f.svc.Sweep(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if s, r := count(); s != 1 || r != 1 {
+			t.Fatalf("before expiry: %d states, %d results; want 1 and 1", s, r)
+		}
+		f.clock.Advance(StateTTL + time.Second)
+		if err := f.svc.Sweep(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if s, r := count(); s != 0 || r != 0 {
+			t.Fatalf("after expiry: %d states, %d results; want none", s, r)
+		}
+	})
 }

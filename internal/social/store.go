@@ -113,7 +113,7 @@ func (s store) takeResult(ctx context.Context, mac []byte, kind string) (result,
 	return r, nil
 }
 
-// sweep deletes expired states and results.
+// sweep deletes expired states and results (Service.Sweep).
 func (s store) sweep(ctx context.Context, now time.Time) error {
 	for _, t := range []string{"social_states", "social_results"} {
 		// #nosec G202 -- t is one of two table names above, not input.

@@ -30,11 +30,16 @@ type SignedIn struct {
 type AuthRequestView struct {
 	ID, ClientID, ClientName string
 	Scopes                   []string // as requested, e.g. openid profile email offline_access
-	NeedsLogin               bool     // nobody signed in, prompt=login, or max_age exceeded
-	NeedsConsent             bool     // third-party client without a covering grant, or prompt=consent
-	PromptNone               bool     // prompt=none: never show a page; deny with login_required/consent_required
-	LoginHint                string
-	UILocales                []string
+	// NeedsLogin: nobody signed in, prompt=login, or max_age exceeded.
+	NeedsLogin bool
+	// NeedsConsent: a third-party client without a covering grant, or
+	// prompt=consent.
+	NeedsConsent bool
+	// PromptNone: prompt=none; never show a page, deny with login_required
+	// or consent_required.
+	PromptNone bool
+	LoginHint  string
+	UILocales  []string
 }
 
 // ErrAuthRequestNotFound is an authorization request that is unknown or

@@ -13,25 +13,39 @@ import (
 // signedIn returns the active cerrojo session behind the request's page
 // cookie, or errNoSession. A cookie whose session ended is forgotten.
 func (h *Handlers) signedIn(r *http.Request) (sessions.Session, error) {
-	c, err := r.Cookie(h.cookieName(sessionCookie))
-	if err != nil || c.Value == "" {
-		return sessions.Session{}, errNoSession
-	}
-	id, err := h.store.Lookup(r.Context(), c.Value)
+	value, id, err := h.cookieSession(r)
 	if err != nil {
 		return sessions.Session{}, err
 	}
 	ses, err := h.Sessions.Check(r.Context(), id)
 	if errors.Is(err, sessions.ErrSessionEnded) {
-		if derr := h.store.Delete(r.Context(), c.Value); derr != nil {
-			return sessions.Session{}, derr
-		}
-		return sessions.Session{}, errNoSession
+		return sessions.Session{}, h.forget(r, value)
 	}
 	if err != nil {
 		return sessions.Session{}, err
 	}
 	return ses, nil
+}
+
+// cookieSession returns the page cookie's value and the id of the cerrojo
+// session it stands for, without checking that session; errNoSession when
+// the browser has no known cookie.
+func (h *Handlers) cookieSession(r *http.Request) (value, id string, err error) {
+	c, err := r.Cookie(h.cookieName(sessionCookie))
+	if err != nil || c.Value == "" {
+		return "", "", errNoSession
+	}
+	id, err = h.store.Lookup(r.Context(), c.Value)
+	return c.Value, id, err
+}
+
+// forget deletes the row of a cookie whose session ended, and answers
+// errNoSession.
+func (h *Handlers) forget(r *http.Request, value string) error {
+	if err := h.store.Delete(r.Context(), value); err != nil {
+		return err
+	}
+	return errNoSession
 }
 
 func meta(r *http.Request) sessions.Meta {
@@ -93,8 +107,11 @@ type tokenJSON struct {
 
 // token hands the account page's script a fresh access token of the
 // browser's session, so it can call /v1/me/... like any client.
+//
+// Reissue checks the session (one read, as every page call makes), so the
+// cookie is only looked up here.
 func (h *Handlers) token(w http.ResponseWriter, r *http.Request) error {
-	ses, err := h.signedIn(r)
+	value, id, err := h.cookieSession(r)
 	if errors.Is(err, errNoSession) {
 		return httpx.NewProblem(http.StatusUnauthorized, "not_signed_in",
 			"this browser is not signed in")
@@ -102,8 +119,11 @@ func (h *Handlers) token(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	is, err := h.Sessions.Reissue(r.Context(), ses.ID)
+	is, err := h.Sessions.Reissue(r.Context(), id)
 	if errors.Is(err, sessions.ErrSessionEnded) {
+		if err := h.forget(r, value); !errors.Is(err, errNoSession) {
+			return err
+		}
 		return httpx.NewProblem(http.StatusUnauthorized, "not_signed_in",
 			"the session has ended; sign in again")
 	}
@@ -112,7 +132,7 @@ func (h *Handlers) token(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	return httpx.WriteJSON(w, http.StatusOK, tokenJSON{AccessToken: is.AccessToken,
-		TokenType: "Bearer", SessionID: ses.ID,
+		TokenType: "Bearer", SessionID: id,
 		ExpiresIn: int64(is.AccessExpiresAt.Sub(h.now()).Round(time.Second) / time.Second)})
 }
 

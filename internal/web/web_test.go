@@ -274,10 +274,10 @@ func TestCookies(t *testing.T) {
 				t.Errorf("stored hash: %x, %v", stored, err)
 			}
 			var n int
-			db.QueryRowContext(context.Background(), db.Rebind(
-				`SELECT COUNT(*) FROM web_sessions WHERE cookie_hash = ?`), []byte(value)).Scan(&n)
-			if n != 0 {
-				t.Errorf("the cookie value itself is stored")
+			if err := db.QueryRowContext(context.Background(), db.Rebind(
+				`SELECT COUNT(*) FROM web_sessions WHERE cookie_hash = ? OR session_id = ?`),
+				[]byte(value), value).Scan(&n); err != nil || n != 0 {
+				t.Errorf("the cookie value itself is stored (%d rows, %v)", n, err)
 			}
 		}
 	})
@@ -302,6 +302,12 @@ func TestBrowserSession(t *testing.T) {
 		}
 
 		is := b.signIn(t, "usr_browser")
+		// A token naming that session for someone else sets no cookie.
+		other := f.browser()
+		other.get(t, "/ui/login")
+		wantProblem(t, other.post(t, "/ui/session", nil, "Authorization",
+			"Bearer at."+is.Session.ID+".usr_other"), 401, "invalid_token",
+			"another subject's token for the session")
 		w := b.post(t, "/ui/token", nil)
 		var tok tokenJSON
 		json.Unmarshal(w.Body.Bytes(), &tok)

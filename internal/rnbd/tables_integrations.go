@@ -1,0 +1,112 @@
+package rnbd
+
+// integrationTables are the tables of the OpenID provider, social login, the
+// hosted pages' browser sessions and the DIAN certificate.
+var integrationTables = map[string]Table{
+	// 00016_openid
+	"oidc_auth_requests": {Database: DBAuth,
+		Description: "Solicitudes de autorización OpenID Connect en curso (minutos)",
+		Columns: map[string]Column{
+			"id":                    meta("Identificador de la solicitud"),
+			"client_id":             meta("Aplicación que la hizo"),
+			"redirect_uri":          meta("URL de redirección de la aplicación"),
+			"scopes":                meta("Alcances pedidos"),
+			"state":                 meta("Valor state de la aplicación"),
+			"nonce":                 meta("Valor nonce de la aplicación"),
+			"code_challenge":        meta("Reto PKCE de la aplicación"),
+			"code_challenge_method": meta("Método PKCE (S256)"),
+			"response_mode":         meta("Modo de respuesta"),
+			"prompt":                meta("Parámetro prompt"),
+			"max_age_s":             meta("Antigüedad máxima de la autenticación"),
+			"ui_locales":            meta("Idiomas pedidos"),
+			"login_hint":            contact("Correo sugerido por la aplicación"),
+			"created_at":            createdAt,
+			"expires_at":            expiresAt,
+			"user_id":               userID,
+			"browser_session_id":    meta("Sesión del navegador que la aprobó"),
+			"auth_time":             meta("Momento de la autenticación"),
+			"acr":                   meta("Nivel de autenticación"),
+			"amr":                   meta("Métodos de autenticación"),
+			"done_at":               meta("Fecha de la decisión"),
+			"code_hash":             cred("Hash del código de autorización").hashed(hashSHA256),
+			"code_used_at":          usedAt,
+			"issued_session_id":     meta("Sesión emitida con el código"),
+			"replayed_at":           meta("Fecha de un intento de reutilizar el código"),
+		}},
+	"oauth_grants": {Database: DBAuth,
+		Description: "Accesos que cada persona concedió a aplicaciones de terceros",
+		Columns: map[string]Column{
+			"user_id":    userID,
+			"client_id":  meta("Aplicación"),
+			"scopes":     meta("Alcances concedidos"),
+			"granted_at": meta("Fecha de la concesión"),
+		}},
+	"oidc_client_sessions": {Database: DBAuth,
+		Description: "Sesiones de aplicaciones y la sesión de navegador que las originó",
+		Columns: map[string]Column{
+			"session_id":         meta("Sesión de la aplicación"),
+			"browser_session_id": meta("Sesión del navegador"),
+		}},
+
+	// 00017_social
+	"social_identities": {Database: DBAuth,
+		Description: "Identidades de ingreso social (Google, Microsoft, Apple, Facebook...)",
+		Columns: map[string]Column{
+			"id":           meta("Identificador de la identidad"),
+			"user_id":      userID,
+			"provider":     meta("Proveedor de identidad"),
+			"subject":      ident("Identificador de la persona en el proveedor"),
+			"email":        contact("Correo que dio el proveedor"),
+			"created_at":   createdAt,
+			"last_used_at": meta("Último ingreso con ella"),
+		}},
+	"social_states": {Database: DBAuth,
+		Description: "Ingresos sociales en curso (minutos)",
+		Columns: map[string]Column{
+			"state_mac":   cred("MAC del valor state").system().hashed(hashHMAC),
+			"provider":    meta("Proveedor de identidad"),
+			"browser_mac": cred("MAC de la cookie que ata el navegador").hashed(hashHMAC),
+			"return_to":   meta("Página a la que se vuelve"),
+			"expires_at":  expiresAt,
+			"created_at":  createdAt,
+		}},
+	"social_results": {Database: DBAuth,
+		Description: "Resultados de ingresos sociales por recoger (minutos)",
+		Columns: map[string]Column{
+			"handle_mac":     cred("MAC del identificador del resultado").hashed(hashHMAC),
+			"kind":           meta("Resultado o vinculación"),
+			"provider":       meta("Proveedor de identidad"),
+			"subject":        ident("Identificador de la persona en el proveedor"),
+			"email":          contact("Correo que dio el proveedor"),
+			"email_verified": meta("Si el proveedor verificó el correo"),
+			"name":           ident("Nombre que dio el proveedor"),
+			"auth_time":      meta("Momento de la autenticación en el proveedor"),
+			"expires_at":     expiresAt,
+			"created_at":     createdAt,
+		}},
+
+	// 00018_web
+	"web_sessions": {Database: DBAuth,
+		Description: "Sesiones de navegador de las páginas de cerrojo (solo el hash de la cookie)",
+		Columns: map[string]Column{
+			"cookie_hash": cred("Hash de la cookie de sesión").hashed(hashSHA256),
+			"session_id":  meta("Sesión de cerrojo"),
+			"created_at":  createdAt,
+		}},
+
+	// 00019_dian
+	"dian_certificates": {Database: DBInternal,
+		Description: "Certificado digital del marketplace para los servicios web de la DIAN",
+		Columns: map[string]Column{
+			"name":            meta("Nombre del certificado"),
+			"p12_sealed":      cred("Archivo PKCS#12 cifrado").system().sealed(),
+			"password_sealed": cred("Contraseña del PKCS#12 cifrada").system().sealed(),
+			"subject":         meta("Titular del certificado (el marketplace)"),
+			"issuer":          meta("Entidad que lo emitió"),
+			"serial":          meta("Número de serie"),
+			"fingerprint":     meta("Huella SHA-256"),
+			"not_before":      meta("Inicio de vigencia"),
+			"not_after":       meta("Fin de vigencia"),
+			"imported_at":     meta("Fecha de importación"),
+		}},
+}
